@@ -1,0 +1,116 @@
+"""iuc-bot: the command line. Each subcommand imports only what it needs, so `ask` starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings, SettingsError
+from bot.i18n import LANGUAGES
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `iuc-bot` console script and of `python -m bot`."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"iuc-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iuc-bot", description="The IUC partnership assistant (Bratislava–Tokorozawa)."
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer a question (or each line of standard input)")
+    ask.add_argument("question", nargs="*", help="the question; none reads standard input")
+    ask.add_argument("--lang", default=None, help="the asker's language: en, sk or ja")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.set_defaults(func=_ask)
+
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(required=True, metavar="ACTION")
+    check = kb_sub.add_parser("check", help="validate knowledge/; exit status 1 on any problem")
+    check.add_argument("--dir", type=Path, default=None, help="default: KNOWLEDGE_DIR")
+    check.set_defaults(func=_kb_check)
+    return parser
+
+
+def _knowledge_dir(override: Path | None = None) -> Path:
+    return override or Path(os.environ.get("KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
+
+
+def load_or_report(directory: Path):
+    """Load the knowledge base, or print every problem and exit with status 1."""
+    from bot.kb.loader import KnowledgeError, load_knowledge
+
+    try:
+        return load_knowledge(directory)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(
+            f"The knowledge base in {directory} has {count} problem{'s' if count != 1 else ''}.",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
+
+
+def _kb_check(args: argparse.Namespace) -> int:
+    directory = _knowledge_dir(args.dir)
+    kb = load_or_report(directory)
+    print(f"{directory}: OK — {len(kb.records)} records, {len(kb.facts)} facts.")
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from bot.kb.answer import QuestionAnswerer
+
+    if args.lang and args.lang.split("-")[0].lower() not in LANGUAGES:
+        print(f"iuc-bot: --lang must be one of {', '.join(LANGUAGES)}.", file=sys.stderr)
+        return 2
+    settings_lang = Settings.from_env(os.environ, need_token=False).default_locale
+    qa = QuestionAnswerer(load_or_report(_knowledge_dir()))
+    lang = args.lang or settings_lang
+    if args.question:
+        questions: Sequence[str] = [" ".join(args.question)]
+    else:
+        questions = (line.rstrip("\n") for line in sys.stdin if line.strip())  # type: ignore[assignment]
+    for question in questions:
+        answer = qa.ask(question, lang)
+        if args.json:
+            print(json.dumps(_as_json(answer), ensure_ascii=False), flush=True)
+        else:
+            print(_as_text(answer), flush=True)
+    return 0
+
+
+def _as_json(answer) -> dict:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "lang": answer.lang,
+        "text": _as_text(answer),
+        "source": answer.entry,
+        "confidence": answer.confidence,
+        "suggestions": [s.question for s in answer.suggestions],
+    }
+
+
+def _as_text(answer) -> str:
+    lines = [answer.text]
+    lines.extend(f"  {i}. {s.question}" for i, s in enumerate(answer.suggestions, 1))
+    return "\n".join(lines)

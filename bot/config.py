@@ -1,0 +1,112 @@
+"""Settings from the environment, validated once at start-up and passed in explicitly."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.i18n import LANGUAGES
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
+DEFAULT_DATABASE_URL = "sqlite:///iuc-bot.sqlite3"
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and never shows the token."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    token: str = field(repr=False, default="")
+    base_url: str = DEFAULT_BASE_URL
+    database_url: str = field(repr=False, default=DEFAULT_DATABASE_URL)
+    default_locale: str = "en"
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
+    coordinator_ids: frozenset[int] = frozenset()
+    staff_ids: frozenset[int] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(repr=False, default=None)
+    port: int = 8443
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, need_token: bool = True) -> Settings:
+        """Read and validate the environment; raise SettingsError naming the first bad value."""
+        get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+        token = get("TELEGRAM_BOT_TOKEN") or ""
+        if need_token and not token:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: put the token @BotFather gave you in it."
+            )
+        if token and not TOKEN_RE.match(token):
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is malformed: it should look like 123456:ABC-DEF… "
+                "(digits, a colon, then at least 20 letters, digits, '_' or '-')."
+            )
+        base_url = get("TELEGRAM_BASE_URL") or DEFAULT_BASE_URL
+        if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
+            raise SettingsError(
+                "TELEGRAM_BASE_URL is malformed: use an http(s) URL such as "
+                "http://127.0.0.1:8081/bot."
+            )
+        locale = get("DEFAULT_LOCALE") or "en"
+        if locale not in LANGUAGES:
+            raise SettingsError(f"DEFAULT_LOCALE is malformed: use one of {', '.join(LANGUAGES)}.")
+        knowledge = Path(get("KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
+        if not knowledge.is_dir():
+            raise SettingsError(f"KNOWLEDGE_DIR is malformed: {knowledge} is not a directory.")
+        database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", database_url):
+            raise SettingsError(
+                "DATABASE_URL is malformed: use sqlite:///file.sqlite3 or postgresql://user@host/db."
+            )
+        webhook_url = get("WEBHOOK_URL")
+        secret = get("WEBHOOK_SECRET")
+        if webhook_url:
+            if urlsplit(webhook_url).scheme != "https":
+                raise SettingsError("WEBHOOK_URL is malformed: Telegram needs an https:// URL.")
+            if not secret:
+                raise SettingsError(
+                    "WEBHOOK_SECRET is not set: webhook mode needs it to reject forged requests."
+                )
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise SettingsError(
+                "WEBHOOK_SECRET is malformed: use 1–256 characters of A–Z, a–z, 0–9, '_' and '-'."
+            )
+        return cls(
+            token=token,
+            base_url=base_url,
+            database_url=database_url,
+            default_locale=locale,
+            knowledge_dir=knowledge,
+            coordinator_ids=_ids(env, "COORDINATOR_IDS"),
+            staff_ids=_ids(env, "STAFF_IDS"),
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            port=_port(get("PORT")),
+        )
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return frozenset()
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not all(re.fullmatch(r"-?\d{1,20}", p) for p in parts):
+        raise SettingsError(f"{name} is malformed: use comma-separated Telegram user ids.")
+    return frozenset(int(p) for p in parts)
+
+
+def _port(raw: str | None) -> int:
+    if raw is None:
+        return 8443
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError("PORT is malformed: use a number from 1 to 65535.")
+    return int(raw)

@@ -1,0 +1,164 @@
+"""Repository functions: take the caller's AsyncSession, never commit (the caller's unit of work
+does), and take `now` from the caller's clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Feedback, Outcome, QuestionLog, User
+
+# What the curators review: questions the bot could not answer, or answered unhelpfully.
+MISSED_OUTCOMES = (Outcome.UNKNOWN, Outcome.NONE_OF_THESE)
+
+
+async def touch_user(
+    session: AsyncSession,
+    telegram_id: int,
+    *,
+    telegram_language: str | None,
+    first_name: str | None,
+    now: datetime,
+) -> User:
+    """Insert the user or refresh last_seen, language_code and name; safe under concurrency."""
+    insert = _insert_for(session)
+    stmt = insert(User).values(
+        telegram_id=telegram_id,
+        telegram_language=telegram_language,
+        first_name=first_name,
+        first_seen=now,
+        last_seen=now,
+        subscribed=True,
+    )
+    excluded = stmt.excluded
+    # One statement, not select-then-insert: two first messages arriving together both
+    # succeed, the second becoming an update.
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[User.telegram_id],
+        set_={
+            "last_seen": excluded.last_seen,
+            # Telegram omits language_code and names sometimes; keep what we knew.
+            "telegram_language": func.coalesce(excluded.telegram_language, User.telegram_language),
+            "first_name": func.coalesce(excluded.first_name, User.first_name),
+            # Someone who writes to the bot has unblocked it.
+            "blocked_at": None,
+        },
+    ).returning(User)
+    result = await session.scalars(stmt, execution_options={"populate_existing": True})
+    return result.one()
+
+
+async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
+    """Return the user, or None when they have never written."""
+    return await session.get(User, telegram_id)
+
+
+async def set_language(session: AsyncSession, telegram_id: int, lang: str | None) -> bool:
+    """Store the user's /language choice (None clears it); False when the user is unknown."""
+    return await _update_one(
+        session, update(User).where(User.telegram_id == telegram_id).values(language=lang)
+    )
+
+
+async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> bool:
+    """Record that the user blocked the bot; keeps the first time it was noticed."""
+    return await _update_one(
+        session,
+        update(User)
+        .where(User.telegram_id == telegram_id, User.blocked_at.is_(None))
+        .values(blocked_at=now),
+    )
+
+
+async def log_question(
+    session: AsyncSession,
+    *,
+    telegram_id: int | None,
+    text: str,
+    lang: str,
+    entry_id: str | None,
+    confidence: float,
+    outcome: Outcome | str,
+    now: datetime,
+) -> int:
+    """Log a question and what the bot did with it; returns the log id."""
+    row = QuestionLog(
+        telegram_id=telegram_id,
+        text=text,
+        lang=lang,
+        entry_id=entry_id,
+        confidence=confidence,
+        outcome=Outcome(outcome).value,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def set_feedback(
+    session: AsyncSession, log_id: int, telegram_id: int, feedback: Feedback | str
+) -> bool:
+    """Record the asker's feedback; False when the log is missing or someone else asked."""
+    # The log id travels in callback data, which any chat member can press: check the asker.
+    return await _update_one(
+        session,
+        update(QuestionLog)
+        .where(QuestionLog.id == log_id, QuestionLog.telegram_id == telegram_id)
+        .values(feedback=Feedback(feedback).value),
+    )
+
+
+async def set_outcome(
+    session: AsyncSession,
+    log_id: int,
+    telegram_id: int,
+    outcome: Outcome | str,
+    *,
+    entry_id: str | None = None,
+) -> bool:
+    """Change a logged outcome (e.g. a suggestion picked); entry_id too when given."""
+    values: dict[str, Any] = {"outcome": Outcome(outcome).value}
+    if entry_id is not None:
+        values["entry_id"] = entry_id
+    return await _update_one(
+        session,
+        update(QuestionLog)
+        .where(QuestionLog.id == log_id, QuestionLog.telegram_id == telegram_id)
+        .values(**values),
+    )
+
+
+async def unanswered(session: AsyncSession, limit: int = 50) -> list[QuestionLog]:
+    """Return the newest misses: unknown, none of these, or answers marked not helpful."""
+    stmt = (
+        select(QuestionLog)
+        .where(
+            or_(
+                QuestionLog.outcome.in_([o.value for o in MISSED_OUTCOMES]),
+                QuestionLog.feedback == Feedback.NOT_HELPFUL.value,
+            )
+        )
+        .order_by(QuestionLog.created_at.desc(), QuestionLog.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"no upsert for the {dialect} dialect")
+
+
+async def _update_one(session: AsyncSession, stmt: Any) -> bool:
+    # Plain UPDATE ... WHERE, so the check and the write are one atomic statement.
+    result = await session.execute(stmt)
+    return bool(result.rowcount)

@@ -1,0 +1,61 @@
+"""Engine and session factory; created by the caller once per process, never at import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from bot.db.url import async_url
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# WAL lets readers proceed while one writer commits; NORMAL is durable under WAL except for
+# the last transactions on power loss; SQLite leaves foreign keys off unless asked, per
+# connection; busy_timeout makes a second writer wait instead of failing with "locked".
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+)
+
+
+def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Create the asyncio engine for an operator's DATABASE_URL (SQLite or PostgreSQL)."""
+    target = async_url(url)
+    if make_url(target).get_backend_name() == "sqlite":
+        engine = create_async_engine(target, echo=echo)
+        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        target,
+        echo=echo,
+        pool_size=5,
+        max_overflow=10,
+        # A restarted server or a NAT that drops idle sockets must not cost a user's message.
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory; objects stay readable after commit for rendering replies."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # Runs on the raw driver connection, outside any transaction, where PRAGMAs take effect.
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()

@@ -1,0 +1,143 @@
+"""Turn a question into matcher tokens: concepts (@when), records (#tokorozawa) and words.
+
+Names and synonyms are recognized before anything is compared, so "Tokorozawou", "所沢" and
+"ところざわ" all become #tokorozawa, and "kedy", "date" and "いつ" all become @when. The same
+analysis runs over the knowledge base's alternate questions and over the user's question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from rapidfuzz.distance import Indel
+
+from bot.kb.model import KnowledgeBase
+from bot.kb.text import has_slovak_letters, is_japanese, kana_fold, normalize, script_of, tokens
+
+
+def word_similarity(a: str, b: str) -> float:
+    """How alike two Latin words are (0..1): inflections and typos count, short words exact."""
+    if a == b:
+        return 1.0
+    shorter = min(len(a), len(b))
+    if shorter < 4:
+        return 0.0
+    prefix = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        prefix += 1
+    # Slovak inflects by the ending (Tokorozawa, Tokorozawe, Tokorozawou): a shared stem that
+    # leaves at most two letters of the shorter word is the same word in another case.
+    if prefix >= 4 and prefix >= shorter - 2:
+        return 0.92
+    if shorter >= 5:
+        ratio = Indel.normalized_similarity(a, b)
+        if ratio >= 0.8:
+            return 0.9 * ratio
+    return 0.0
+
+
+class Analyzer:
+    """Knows the names, aliases and concept words of one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        phrases: dict[str, str] = {}
+        self.words: dict[str, str] = {}
+        for concept, per_lang in kb.lexicon.items():
+            for words in per_lang.values():
+                self._add(phrases, words, f"@{concept}")
+        for record in kb.records.values():
+            names: list[str] = list(record.name.values())
+            for aliases in record.aliases.values():
+                names.extend(aliases)
+            self._add(phrases, names, f"#{record.id}")
+        self.stopwords = frozenset(normalize(w) for words in kb.stopwords.values() for w in words)
+        latin = sorted((p for p in phrases if not is_japanese(p)), key=len, reverse=True)
+        japanese = sorted((p for p in phrases if is_japanese(p)), key=len, reverse=True)
+        self.phrases = phrases
+        self._latin_re = _alternation(latin, bounded=True)
+        self._japanese_re = _alternation(japanese, bounded=False)
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in self.words:
+            self._by_initial[word[0]].append(word)
+        self._lang_words: dict[str, set[str]] = defaultdict(set)
+        for lang in kb.languages:
+            for fact in kb.facts.values():
+                for question in fact.questions.get(lang, ()):
+                    self._lang_words[lang].update(normalize(question).split())
+            for per_lang in kb.lexicon.values():
+                for word in per_lang.get(lang, ()):
+                    self._lang_words[lang].update(normalize(word).split())
+            self._lang_words[lang].update(normalize(w) for w in kb.stopwords.get(lang, ()))
+        shared = set.intersection(*self._lang_words.values()) if self._lang_words else set()
+        for words in self._lang_words.values():
+            words -= shared
+
+    def _add(self, phrases: dict[str, str], items: Iterable[str], token: str) -> None:
+        for item in items:
+            folded = kana_fold(normalize(item))
+            if not folded:
+                continue
+            if " " not in folded and not is_japanese(folded):
+                self.words.setdefault(folded, token)
+            else:
+                phrases.setdefault(folded, token)
+
+    def analyze(self, text: str) -> list[str]:
+        """The question's tokens, concepts and record names first, without stopwords or repeats."""
+        norm = normalize(text)
+        folded = kana_fold(norm)
+        found: list[str] = []
+        chars = list(norm)
+        for pattern in (self._japanese_re, self._latin_re):
+            if pattern is None:
+                continue
+            for match in pattern.finditer(folded):
+                found.append(self.phrases[match.group()])
+                chars[match.start() : match.end()] = " " * (match.end() - match.start())
+        for token in tokens("".join(chars)):
+            if token in self.stopwords:
+                continue
+            found.append(self._word_token(token))
+        return list(dict.fromkeys(found))
+
+    def _word_token(self, token: str) -> str:
+        if script_of(token[0]) != "latin":
+            return token
+        hit = self.words.get(token)
+        if hit:
+            return hit
+        if len(token) < 4:
+            return token
+        best, best_sim = token, 0.89
+        for word in self._by_initial.get(token[0], ()):
+            sim = word_similarity(token, word)
+            if sim > best_sim:
+                best, best_sim = self.words[word], sim
+        return best
+
+    def detect_language(self, text: str) -> str | None:
+        """'ja' for kana or kanji, 'sk' or 'en' by letters and known words, else None."""
+        if is_japanese(text):
+            return "ja"
+        score = {"sk": 2.0 if has_slovak_letters(text) else 0.0, "en": 0.0}
+        for word in normalize(text).split():
+            for lang in ("sk", "en"):
+                if word in self._lang_words.get(lang, ()):
+                    score[lang] += 1
+        if score["sk"] == score["en"]:
+            return None
+        return "sk" if score["sk"] > score["en"] else "en"
+
+
+def _alternation(phrases: list[str], *, bounded: bool) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    body = "|".join(re.escape(p) for p in phrases)
+    if bounded:
+        # Latin phrases must be whole words, also inside Japanese text ("tokorozawaとの協定").
+        return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+    return re.compile(body)

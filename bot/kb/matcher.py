@@ -1,0 +1,161 @@
+"""Decide which fact a question asks for: answer, suggest up to three, or admit not knowing.
+
+Scoring, per fact: every question token is weighted by how rare it is in the knowledge base
+(inverse document frequency), so a question sharing one common word with a fact scores low. Two
+coverages are combined: how much of the question the fact explains (rare words the fact lacks,
+such as another city's name, pull it down) and how much of the fact's closest alternate
+question the user's words cover. The decision looks at the best score and its margin over the
+runner-up: a close race is offered as suggestions, never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import Indel
+
+from bot.kb.analyze import Analyzer, word_similarity
+from bot.kb.model import KnowledgeBase
+from bot.kb.text import script_of
+
+ANSWER_AT = 0.62  # best score needed for an answer
+MARGIN = 0.08  # and its lead over the runner-up
+SUGGEST_AT = 0.40  # below this, nothing is close enough to offer
+QUERY_WEIGHT = 0.6  # share of the question coverage in the score; the rest is the phrasing's
+CANDIDATES = 10
+KANA_WEIGHT = 0.3  # hiragana runs are mostly grammar
+
+Outcome = Literal["answer", "suggest", "unknown"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's decision for one question."""
+
+    outcome: Outcome
+    entry: str | None
+    confidence: float
+    suggestions: tuple[str, ...]
+    lang: str | None  # the question's language, None when it cannot be told
+    entities: tuple[str, ...]  # ids of the records the question names
+
+
+class Matcher:
+    """An index over the alternate questions of one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, analyzer: Analyzer | None = None) -> None:
+        self.kb = kb
+        self.analyzer = analyzer or Analyzer(kb)
+        self.entries: list[str] = []
+        self.phrasings: list[list[list[str]]] = []  # per entry, its alternates' tokens
+        postings: dict[str, set[int]] = defaultdict(set)
+        for fact in kb.facts.values():
+            index = len(self.entries)
+            self.entries.append(fact.id)
+            alternates = []
+            for questions in fact.questions.values():
+                for question in questions:
+                    toks = self.analyzer.analyze(question)
+                    if toks:
+                        alternates.append(toks)
+                        for tok in toks:
+                            postings[tok].add(index)
+            postings[f"#{fact.record}"].add(index)
+            self.phrasings.append(alternates)
+        total = max(len(self.entries), 1)
+        self.postings = {tok: tuple(sorted(ids)) for tok, ids in postings.items()}
+        self.idf = {
+            tok: _weight(tok, math.log(1 + total / len(ids))) for tok, ids in postings.items()
+        }
+        self.unknown_weight = math.log(1 + total / 2)
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for tok in self.postings:
+            if tok[0] not in "@#":
+                self._by_initial[tok[0]].append(tok)
+
+    def match(self, question: str) -> Match:
+        """Score every fact against the question and decide."""
+        lang = self.analyzer.detect_language(question)
+        query = self.analyzer.analyze(question)
+        entities = tuple(t[1:] for t in query if t.startswith("#"))
+        if not query:
+            return Match("unknown", None, 0.0, (), lang, entities)
+        expanded = [self._expand(tok) for tok in query]
+        weights = [
+            max((self.idf[v] for v in matches), default=_weight(tok, self.unknown_weight))
+            for tok, matches in zip(query, expanded, strict=True)
+        ]
+        total_weight = sum(weights)
+        coverage: dict[int, float] = defaultdict(float)
+        for weight, matches in zip(weights, expanded, strict=True):
+            best: dict[int, float] = {}
+            for vocab, sim in matches.items():
+                for entry in self.postings[vocab]:
+                    if sim > best.get(entry, 0.0):
+                        best[entry] = sim
+            for entry, sim in best.items():
+                coverage[entry] += weight * sim
+        if not coverage:
+            return Match("unknown", None, 0.0, (), lang, entities)
+        matched: dict[str, float] = {}
+        for matches in expanded:
+            for vocab, sim in matches.items():
+                matched[vocab] = max(matched.get(vocab, 0.0), sim)
+        top = sorted(coverage, key=coverage.__getitem__, reverse=True)[:CANDIDATES]
+        scored = sorted(
+            (
+                (
+                    QUERY_WEIGHT * coverage[e] / total_weight
+                    + (1 - QUERY_WEIGHT) * self._phrasing_coverage(e, matched),
+                    e,
+                )
+                for e in top
+            ),
+            reverse=True,
+        )
+        best_score, best_entry = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        confidence = round(best_score, 3)
+        if best_score >= ANSWER_AT and best_score - runner_up >= MARGIN:
+            return Match("answer", self.entries[best_entry], confidence, (), lang, entities)
+        if best_score >= SUGGEST_AT:
+            close = [
+                self.entries[e] for s, e in scored[:3] if s >= SUGGEST_AT and s >= best_score - 0.2
+            ]
+            return Match("suggest", None, confidence, tuple(close), lang, entities)
+        return Match("unknown", None, confidence, (), lang, entities)
+
+    def _expand(self, token: str) -> dict[str, float]:
+        """The index tokens a question token stands for, with their similarity."""
+        if token in self.postings:
+            return {token: 1.0}
+        if token[0] in "@#" or len(token) < 3:
+            return {}
+        script = script_of(token[0])
+        found: dict[str, float] = {}
+        for candidate in self._by_initial.get(token[0], ()):
+            if script == "latin":
+                sim = word_similarity(token, candidate)
+            elif script == "kata" and len(token) >= 4:
+                ratio = Indel.normalized_similarity(token, candidate)
+                sim = 0.9 * ratio if ratio >= 0.8 else 0.0
+            else:
+                continue
+            if sim > 0.0:
+                found[candidate] = sim
+        return dict(sorted(found.items(), key=lambda kv: kv[1], reverse=True)[:3])
+
+    def _phrasing_coverage(self, entry: int, matched: dict[str, float]) -> float:
+        best = 0.0
+        for toks in self.phrasings[entry]:
+            total = sum(self.idf[t] for t in toks)
+            covered = sum(self.idf[t] * matched.get(t, 0.0) for t in toks)
+            best = max(best, covered / total if total else 0.0)
+        return best
+
+
+def _weight(token: str, idf: float) -> float:
+    return idf * KANA_WEIGHT if script_of(token[0]) == "hira" else idf

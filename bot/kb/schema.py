@@ -1,0 +1,210 @@
+"""What each collection's records may hold, and the checks that turn raw YAML into typed values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.kb.yamlsrc import Node, Problem, line_of
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+FACT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A field: its kind (see `Checker.value`) and whether a record must have it."""
+
+    kind: str
+    required: bool = True
+
+
+COMMON = {
+    "id": Spec("id"),
+    "name": Spec("localized"),
+    "aliases": Spec("localized_list", required=False),
+    "source": Spec("source"),
+    "facts": Spec("facts", required=False),
+    "about": Spec("refs:*", required=False),
+}
+
+COLLECTIONS: dict[str, dict[str, Spec]] = {
+    "programme": {},
+    "faq": {},
+    "places": {"country": Spec("country"), "timezone": Spec("timezone")},
+    "organisations": {
+        "kind": Spec("enum:institution|unit|city|department|office"),
+        "part_of": Spec("ref:organisations", required=False),
+        "place": Spec("ref:places", required=False),
+        "duties": Spec("localized", required=False),
+        "email": Spec("email", required=False),
+        "phone": Spec("text", required=False),
+        "url": Spec("text", required=False),
+    },
+    "people": {
+        "title": Spec("localized", required=False),
+        "role": Spec("localized"),
+        "organisations": Spec("refs:organisations", required=False),
+        "email": Spec("email", required=False),
+    },
+    "partnerships": {"cities": Spec("refs:places"), "selected_year": Spec("year")},
+    "agreements": {
+        "partnership": Spec("ref:partnerships"),
+        "signed": Spec("date"),
+        "valid_until_at_least": Spec("date", required=False),
+        "timezone": Spec("timezone"),
+    },
+    "events": {
+        "kind": Spec("enum:business_meeting|meeting|approval"),
+        "start": Spec("date"),
+        "end": Spec("date", required=False),
+        "timezone": Spec("timezone"),
+        "place": Spec("ref:places"),
+        "participants": Spec("participants", required=False),
+        "part_of": Spec("ref:events", required=False),
+    },
+}
+
+FACT_KEYS = {"id", "text", "questions", "source"}
+
+
+class Checker:
+    """Checks values against their kind, collecting problems instead of stopping at the first."""
+
+    def __init__(self, file: str, languages: tuple[str, ...], problems: list[Problem]) -> None:
+        self.file = file
+        self.languages = languages
+        self.problems = problems
+        self.refs: list[tuple[str, int, str, str]] = []  # (target collection, line, id, field)
+        self.record_ids: list[str] = []
+
+    def problem(self, line: int, message: str) -> None:
+        """Record one problem at a line of this file."""
+        self.problems.append(Problem(self.file, line, message))
+
+    def value(self, kind: str, raw: Any, line: int, what: str) -> Any:
+        """Check one value of a kind; return it typed, or None after recording a problem."""
+        if kind == "id":
+            return self.id(raw, line, what, ID_RE)
+        if kind == "text":
+            return self._text(raw, line, what)
+        if kind == "localized":
+            return self._localized(raw, line, what, self._text)
+        if kind == "localized_list":
+            return self._localized(raw, line, what, self._text_list, required=False)
+        if kind == "localized_lists":
+            return self._localized(raw, line, what, self._text_list)
+        if kind == "date":
+            return self._date(raw, line, what)
+        if kind == "timezone":
+            return self._timezone(raw, line, what)
+        if kind == "country":
+            if isinstance(raw, str) and re.fullmatch(r"[A-Z]{2}", raw):
+                return str(raw)
+            self.problem(line, f"The {what} must be a two-letter ISO country code such as SK.")
+            return None
+        if kind == "year":
+            if isinstance(raw, int) and not isinstance(raw, bool) and 1900 <= raw <= 2200:
+                return raw
+            self.problem(line, f"The {what} must be a year such as 2018.")
+            return None
+        if kind == "email":
+            if raw is None or (isinstance(raw, str) and EMAIL_RE.match(raw)):
+                return None if raw is None else str(raw)
+            self.problem(
+                line, f"The {what} '{raw}' is not an e-mail address (use null if unknown)."
+            )
+            return None
+        if kind.startswith("enum:"):
+            allowed = kind[5:].split("|")
+            if raw in allowed:
+                return str(raw)
+            self.problem(line, f"The {what} '{raw}' is not one of: {', '.join(allowed)}.")
+            return None
+        if kind.startswith("ref:"):
+            return self._ref(kind[4:], raw, line, what)
+        if kind.startswith("refs:"):
+            if not isinstance(raw, list) or not raw:
+                self.problem(line, f"The {what} must be a non-empty list of record ids.")
+                return None
+            items = [self._ref(kind[5:], x, line_of(raw, i), what) for i, x in enumerate(raw)]
+            return tuple(x for x in items if x is not None)
+        raise ValueError(f"unknown field kind {kind}")
+
+    def id(self, raw: Any, line: int, what: str, pattern: re.Pattern[str]) -> str | None:
+        if isinstance(raw, str) and pattern.match(raw):
+            return str(raw)
+        self.problem(line, f"The {what} '{raw}' must be lowercase letters, digits and '-' only.")
+        return None
+
+    def _text(self, raw: Any, line: int, what: str) -> str | None:
+        if isinstance(raw, str) and raw.strip():
+            return str(raw).strip()
+        self.problem(line, f"The {what} must be non-empty text.")
+        return None
+
+    def _text_list(self, raw: Any, line: int, what: str) -> tuple[str, ...] | None:
+        if not isinstance(raw, list) or not raw:
+            self.problem(line, f"The {what} must be a non-empty list of texts.")
+            return None
+        items = [self._text(x, line_of(raw, i), what) for i, x in enumerate(raw)]
+        return tuple(x for x in items if x is not None)
+
+    def _localized(
+        self, raw: Any, line: int, what: str, each: Any, *, required: bool = True
+    ) -> dict[str, Any] | None:
+        if not isinstance(raw, Node):
+            self.problem(line, f"The {what} must be a mapping of languages ({self._langs()}).")
+            return None
+        for lang in raw:
+            if lang not in self.languages:
+                self.problem(
+                    line_of(raw, lang), f"'{lang}' in the {what} is not a supported language."
+                )
+        missing = [lang for lang in self.languages if lang not in raw]
+        if required and missing:
+            self.problem(line, f"The {what} is missing the language(s): {', '.join(missing)}.")
+        result = {}
+        for lang in self.languages:
+            if lang in raw:
+                value = each(raw[lang], line_of(raw, lang), f"{what} ({lang})")
+                if value is not None:
+                    result[lang] = value
+        return result
+
+    def _date(self, raw: Any, line: int, what: str) -> date | None:
+        text = str(raw) if raw is not None else ""
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            self.problem(line, f"The {what} '{raw}' is not an ISO date (YYYY-MM-DD).")
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.problem(line, f"The {what} {text} does not exist in the calendar.")
+            return None
+
+    def _timezone(self, raw: Any, line: int, what: str) -> str | None:
+        try:
+            if isinstance(raw, str) and "/" in raw:
+                ZoneInfo(raw)
+                return str(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        self.problem(
+            line, f"The {what} '{raw}' is not an IANA time zone such as Europe/Bratislava."
+        )
+        return None
+
+    def _ref(self, collection: str, raw: Any, line: int, what: str) -> str | None:
+        if not isinstance(raw, str) or not ID_RE.match(raw):
+            self.problem(line, f"The {what} '{raw}' is not a record id.")
+            return None
+        self.refs.append((collection, line, str(raw), what))
+        return str(raw)
+
+    def _langs(self) -> str:
+        return ", ".join(self.languages)
