@@ -40,6 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.set_defaults(func=_ask)
 
+    run = sub.add_parser("run", help="run the Telegram bot (long polling, or webhook)")
+    run.set_defaults(func=_run)
+
+    console = sub.add_parser("console", help="chat with the bot in the terminal, no token")
+    console.add_argument("--user", type=int, default=1, help="the Telegram user id to play")
+    console.add_argument("--lang", default="en", help="the language_code Telegram would send")
+    console.set_defaults(func=_console)
+
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(required=True, metavar="ACTION")
+    upgrade = db_sub.add_parser("upgrade", help="apply the migrations to DATABASE_URL")
+    upgrade.set_defaults(func=_db_upgrade)
+
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(required=True, metavar="ACTION")
     check = kb_sub.add_parser("check", help="validate knowledge/; exit status 1 on any problem")
@@ -114,3 +127,73 @@ def _as_text(answer) -> str:
     lines = [answer.text]
     lines.extend(f"  {i}. {s.question}" for i, s in enumerate(answer.suggestions, 1))
     return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from telegram import Update
+
+    from bot import logs
+    from bot.app import build_application
+    from bot.kb.answer import QuestionAnswerer
+
+    settings = Settings.from_env(os.environ)
+    logs.configure(settings.token, settings.webhook_secret or "")
+    app = build_application(settings, QuestionAnswerer(load_or_report(settings.knowledge_dir)))
+    if settings.webhook_url:
+        app.run_webhook(
+            listen="0.0.0.0",
+            port=settings.port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def _console(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot import logs
+    from bot.app import build_application
+    from bot.console import run_console
+    from bot.kb.answer import QuestionAnswerer
+    from bot.localapi import LocalBotApi, local_bot_request
+
+    settings = Settings.from_env(os.environ, need_token=False)
+    logs.configure(level=logging_level_for_console())
+    api = LocalBotApi()
+    app = build_application(
+        settings,
+        QuestionAnswerer(load_or_report(settings.knowledge_dir)),
+        request=local_bot_request(api),
+        updates_request=local_bot_request(api),
+    )
+    asyncio.run(
+        run_console(
+            app, api, stdin=sys.stdin, stdout=sys.stdout, user_id=args.user, lang=args.lang
+        )
+    )
+    return 0
+
+
+def logging_level_for_console() -> int:
+    """Only warnings in the console: log lines would mix with the conversation."""
+    import logging
+
+    return logging.WARNING
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db import migrate
+    from bot.db.url import mask_password
+
+    settings = Settings.from_env(os.environ, need_token=False)
+    migrate.upgrade(settings.database_url)
+    print(
+        f"{mask_password(settings.database_url)}: "
+        f"at revision {migrate.current(settings.database_url)}."
+    )
+    return 0

@@ -36,6 +36,11 @@ class Settings:
     webhook_secret: str | None = field(repr=False, default=None)
     port: int = 8443
 
+    @property
+    def webhook_path(self) -> str:
+        """The path part of WEBHOOK_URL, where the webhook server listens."""
+        return urlsplit(self.webhook_url or "").path.lstrip("/")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, need_token: bool = True) -> Settings:
         """Read and validate the environment; raise SettingsError naming the first bad value."""

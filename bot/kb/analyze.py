@@ -29,15 +29,22 @@ def word_similarity(a: str, b: str) -> float:
         if x != y:
             break
         prefix += 1
-    # Slovak inflects by the ending (Tokorozawa, Tokorozawe, Tokorozawou): a shared stem that
-    # leaves at most two letters of the shorter word is the same word in another case.
-    if prefix >= 4 and prefix >= shorter - 2:
+    # Slovak inflects by the ending (Tokorozawa, Tokorozawe, Tokorozawou): a shared stem with
+    # short endings is the same word in another case (but "cities" is not "citizens").
+    if prefix >= 4 and shorter - prefix <= 2 and max(len(a), len(b)) - prefix <= 3:
         return 0.92
     if shorter >= 5:
         ratio = Indel.normalized_similarity(a, b)
         if ratio >= 0.8:
             return 0.9 * ratio
     return 0.0
+
+
+# Where something happened matters ("what did they do in Tokorozawa" is the 2019 meeting);
+# these words and particles mark a place as the place of the event, or as the origin.
+AT_WORDS = frozenset({"in", "at", "to", "v", "vo", "do", "na"})
+AT_PARTICLES = ("で", "に", "へ")
+FROM_WORDS = frozenset({"from", "z", "zo"})
 
 
 class Analyzer:
@@ -54,6 +61,13 @@ class Analyzer:
             for aliases in record.aliases.values():
                 names.extend(aliases)
             self._add(phrases, names, f"#{record.id}")
+        # A question naming both cities of a pair asks about their partnership.
+        self.pairs = [
+            ({f"#{c}" for c in r.fields["cities"]}, f"#{r.id}")
+            for r in kb.records.values()
+            if r.collection == "partnerships"
+        ]
+        self.places = {f"#{r.id}" for r in kb.records.values() if r.collection == "places"}
         self.stopwords = frozenset(normalize(w) for words in kb.stopwords.values() for w in words)
         latin = sorted((p for p in phrases if not is_japanese(p)), key=len, reverse=True)
         japanese = sorted((p for p in phrases if is_japanese(p)), key=len, reverse=True)
@@ -96,13 +110,34 @@ class Analyzer:
             if pattern is None:
                 continue
             for match in pattern.finditer(folded):
-                found.append(self.phrases[match.group()])
+                token = self.phrases[match.group()]
+                found.append(token)
+                before = norm[: match.start()].split()
+                found.extend(
+                    self._place_role(token, before[-1] if before else "", folded[match.end() :])
+                )
                 chars[match.start() : match.end()] = " " * (match.end() - match.start())
-        for token in tokens("".join(chars)):
-            if token in self.stopwords:
-                continue
-            found.append(self._word_token(token))
+        previous = ""
+        for word in tokens("".join(chars)):
+            if word not in self.stopwords:
+                token = self._word_token(word)
+                found.append(token)
+                found.extend(self._place_role(token, previous, ""))
+            previous = word
+        for cities, pair in self.pairs:
+            if cities <= set(found):
+                found.append(pair)
         return list(dict.fromkeys(found))
+
+    def _place_role(self, token: str, before: str, after: str) -> list[str]:
+        """Place markers: "in X", "v X", "Xで" give @at#X; "from X", "z X", "Xから" give @from#X."""
+        if token not in self.places:
+            return []
+        if before in AT_WORDS or after.startswith(AT_PARTICLES):
+            return [f"@at{token}"]
+        if before in FROM_WORDS or after.startswith("から"):
+            return [f"@from{token}"]
+        return []
 
     def _word_token(self, token: str) -> str:
         if script_of(token[0]) != "latin":

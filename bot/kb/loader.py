@@ -36,6 +36,7 @@ def load_knowledge(
     meta = _meta(directory, languages, problems)
     lexicon, stopwords = _lexicon(directory, languages, problems)
     records: dict[str, Record] = {}
+    where: dict[str, str] = {}
     checkers: list[Checker] = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name in SPECIAL_FILES:
@@ -62,10 +63,12 @@ def load_knowledge(
                         continue
                     if record.id in records:
                         checker.problem(
-                            line_of(items, i), f"The id '{record.id}' is used by another record."
+                            line_of(items, i),
+                            f"The id '{record.id}' is already used in {where[record.id]}.",
                         )
                     else:
                         records[record.id] = record
+                        where[record.id] = f"{path.name}:{line_of(items, i)}"
                         checker.record_ids.append(record.id)
     for checker in checkers:
         _check_refs(checker, records)

@@ -26,6 +26,27 @@ MARGIN = 0.08  # and its lead over the runner-up
 SUGGEST_AT = 0.40  # below this, nothing is close enough to offer
 QUERY_WEIGHT = 0.6  # share of the question coverage in the score; the rest is the phrasing's
 CANDIDATES = 10
+# Kinds of question: a fact none of whose phrasings asks "when" does not answer a "when".
+INTENTS = frozenset(
+    {
+        "@when",
+        "@until",
+        "@who",
+        "@where",
+        "@contact",
+        "@how_many",
+        "@cost",
+        "@size",
+        "@next",
+        "@name",
+    }
+)
+# A record named in at most this share of facts is specific (Grenoble, prof. Imura): a fact
+# unrelated to it cannot answer a question about it. Common ones (Bratislava) never veto.
+SPECIFIC_SHARE = 0.2
+INTENT_PENALTY = 0.8
+# A word the knowledge base never uses weighs as much as one used by a single fact, times this.
+UNKNOWN_WEIGHT = 1.0
 KANA_WEIGHT = 0.3  # hiragana runs are mostly grammar
 
 Outcome = Literal["answer", "suggest", "unknown"]
@@ -51,6 +72,7 @@ class Matcher:
         self.analyzer = analyzer or Analyzer(kb)
         self.entries: list[str] = []
         self.phrasings: list[list[list[str]]] = []  # per entry, its alternates' tokens
+        self.related: list[frozenset[str]] = []  # per entry, the records and kinds it concerns
         postings: dict[str, set[int]] = defaultdict(set)
         for fact in kb.facts.values():
             index = len(self.entries)
@@ -64,13 +86,25 @@ class Matcher:
                         for tok in toks:
                             postings[tok].add(index)
             postings[f"#{fact.record}"].add(index)
+            place = kb.records[fact.record].fields.get("place")
+            if kb.records[fact.record].collection == "events" and place:
+                postings[f"@at#{place}"].add(index)
             self.phrasings.append(alternates)
+            related = _related(kb, fact.record)
+            related.update(t for toks in alternates for t in toks if t[0] in "@#")
+            self.related.append(frozenset(related))
         total = max(len(self.entries), 1)
         self.postings = {tok: tuple(sorted(ids)) for tok, ids in postings.items()}
         self.idf = {
             tok: _weight(tok, math.log(1 + total / len(ids))) for tok, ids in postings.items()
         }
-        self.unknown_weight = math.log(1 + total / 2)
+        self.unknown_weight = UNKNOWN_WEIGHT * math.log(1 + total)
+        self.specific = frozenset(
+            t
+            for t, ids in self.postings.items()
+            if t[0] == "#" and len(ids) <= SPECIFIC_SHARE * total
+        )
+        self.first_fact = {f"#{r.id}": r.facts[0].id for r in kb.records.values() if r.facts}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
             if tok[0] not in "@#":
@@ -116,10 +150,25 @@ class Matcher:
             ),
             reverse=True,
         )
+        if all(t[0] == "#" for t in query):
+            return self._about(query, lang, entities)
+        named = {t for t in query if t in self.specific}
+        # A fact about something else cannot answer (the Umeå–Kamakura agreement is not ours).
+        scored = [(s, e) for s, e in scored if named <= self.related[e]]
+        if not scored:
+            return Match("unknown", None, 0.0, (), lang, entities)
+        intents = {t for t in query if t in INTENTS}
+        # A fact that never answers this kind of question ("who" asked, it tells "when") ranks
+        # lower: it may still be offered, rarely answered.
+        scored = sorted(
+            ((s if intents <= self.related[e] else s * INTENT_PENALTY, e) for s, e in scored),
+            reverse=True,
+        )
         best_score, best_entry = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
         confidence = round(best_score, 3)
-        if best_score >= ANSWER_AT and best_score - runner_up >= MARGIN:
+        fits = intents <= self.related[best_entry]
+        if fits and best_score >= ANSWER_AT and best_score - runner_up >= MARGIN:
             return Match("answer", self.entries[best_entry], confidence, (), lang, entities)
         if best_score >= SUGGEST_AT:
             close = [
@@ -127,6 +176,16 @@ class Matcher:
             ]
             return Match("suggest", None, confidence, tuple(close), lang, entities)
         return Match("unknown", None, confidence, (), lang, entities)
+
+    def _about(self, query: list[str], lang: str | None, entities: tuple[str, ...]) -> Match:
+        """Only names were typed ("Imura", "IUC"): the main fact of the most specific one."""
+        facts = [self.first_fact[t] for t in query if t in self.first_fact]
+        ranked = sorted(facts, key=lambda f: len(self.postings[f"#{f.split('.')[0]}"]))
+        if len(ranked) == 1 or (ranked and ranked[0].split(".")[0] in _pairs(query, self)):
+            return Match("answer", ranked[0], 1.0, (), lang, entities)
+        if ranked:
+            return Match("suggest", None, 0.5, tuple(ranked[:3]), lang, entities)
+        return Match("unknown", None, 0.0, (), lang, entities)
 
     def _expand(self, token: str) -> dict[str, float]:
         """The index tokens a question token stands for, with their similarity."""
@@ -159,3 +218,28 @@ class Matcher:
 
 def _weight(token: str, idf: float) -> float:
     return idf * KANA_WEIGHT if script_of(token[0]) == "hira" else idf
+
+
+def _related(kb: KnowledgeBase, record_id: str, depth: int = 2) -> set[str]:
+    """The record and those it references (place, partnership, its cities, people…)."""
+    found = {f"#{record_id}"}
+    frontier = [record_id]
+    for _ in range(depth):
+        following = []
+        for rid in frontier:
+            record = kb.records.get(rid)
+            if record is None:
+                continue
+            for value in record.fields.values():
+                items = value if isinstance(value, tuple) else (value,)
+                for item in items:
+                    ref = item.person or item.organisation if hasattr(item, "person") else item
+                    if isinstance(ref, str) and ref in kb.records and f"#{ref}" not in found:
+                        found.add(f"#{ref}")
+                        following.append(ref)
+        frontier = following
+    return found
+
+
+def _pairs(query: list[str], matcher: Matcher) -> set[str]:
+    return {pair[1:] for _, pair in matcher.analyzer.pairs if pair in query}

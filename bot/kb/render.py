@@ -70,8 +70,8 @@ def participant_text(kb: KnowledgeBase, participant: Participant, t: Translator)
     count = participant.count or 0
     organisation = kb.records[participant.organisation or ""].name[t.lang]
     return t.ngettext(
-        "{count} representative of {organisation}",
-        "{count} representatives of {organisation}",
+        "{count} representative of the {organisation}",
+        "{count} representatives of the {organisation}",
         count,
     ).format(count=t.number(count), organisation=organisation)
 

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.kb.yamlsrc import Node, Problem, line_of
+from bot.kb.yamlsrc import Node, Problem, Scalar, line_of
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FACT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
@@ -143,7 +143,9 @@ class Checker:
 
     def _text(self, raw: Any, line: int, what: str) -> str | None:
         if isinstance(raw, str) and raw.strip():
-            return str(raw).strip()
+            text = Scalar(raw.strip())
+            text.line = getattr(raw, "line", line)  # so placeholders can be checked by line
+            return text
         self.problem(line, f"The {what} must be non-empty text.")
         return None
 

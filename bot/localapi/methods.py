@@ -222,7 +222,7 @@ def apply_edit(
     if "text" in params:
         message.text, message.parse_mode = params["text"], params.get("parse_mode")
     message.edited = True
-    api.events.append(ChatEvent("edited", message.chat_id, message.message_id))
+    api.add_event(ChatEvent("edited", message.chat_id, message.message_id))
     return api.message_json(message.chat_id, message.message_id)
 
 
@@ -266,9 +266,7 @@ def answer_callback_query(api: LocalBotApi, params: JSON, files: Files) -> bool:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     api.callback_answers.append(dict(params))
     if params.get("text"):
-        api.events.append(
-            ChatEvent("answer", query["chat_id"], query["message_id"], params["text"])
-        )
+        api.add_event(ChatEvent("answer", query["chat_id"], query["message_id"], params["text"]))
     return True
 
 

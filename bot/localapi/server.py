@@ -105,7 +105,8 @@ class LocalBotApi(UpdateBuilder):
         self._messages: dict[int, list[SentMessage]] = {}
         self._message_ids: dict[int, int] = {}
         self._errors: dict[str, deque[InjectedError]] = {}
-        self._waiters: set[asyncio.Event] = set()
+        self._update_waiters: set[asyncio.Event] = set()
+        self._event_waiters: set[asyncio.Event] = set()
 
     # --- messages -------------------------------------------------------------------------
 
@@ -123,7 +124,7 @@ class LocalBotApi(UpdateBuilder):
     def add_message(self, message: SentMessage) -> SentMessage:
         """Stores a message the bot sent."""
         self._messages.setdefault(message.chat_id, []).append(message)
-        self.events.append(ChatEvent("sent", message.chat_id, message.message_id))
+        self.add_event(ChatEvent("sent", message.chat_id, message.message_id))
         return message
 
     def find_message(self, chat_id: int, message_id: int) -> SentMessage | None:
@@ -136,7 +137,7 @@ class LocalBotApi(UpdateBuilder):
     def remove_message(self, message: SentMessage) -> None:
         """Deletes a message, as deleteMessage does."""
         self._messages[message.chat_id].remove(message)
-        self.events.append(ChatEvent("deleted", message.chat_id, message.message_id))
+        self.add_event(ChatEvent("deleted", message.chat_id, message.message_id))
 
     def message_json(self, chat_id: int, message_id: int) -> JSON:
         """The Telegram Message object of a bot message, as Telegram returns it."""
@@ -246,8 +247,7 @@ class LocalBotApi(UpdateBuilder):
     def enqueue(self, update: JSON) -> JSON:
         """Queues an update for getUpdates and wakes a waiting long poll."""
         self.pending.append(update)
-        for waiter in self._waiters:
-            waiter.set()
+        _wake(self._update_waiters)
         return update
 
     async def wait_updates(self, offset: int, limit: int, wait_seconds: float) -> list[JSON]:
@@ -255,12 +255,38 @@ class LocalBotApi(UpdateBuilder):
         if offset:
             self.pending = [u for u in self.pending if u["update_id"] >= offset]
         if not self.pending and wait_seconds > 0:
-            waiter = asyncio.Event()
-            self._waiters.add(waiter)
-            try:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(wait_seconds):
-                        await waiter.wait()
-            finally:
-                self._waiters.discard(waiter)
+            with contextlib.suppress(TimeoutError):
+                await _wait(self._update_waiters, wait_seconds)
         return self.pending[:limit]
+
+    def add_event(self, event: ChatEvent) -> None:
+        """Logs something a user would notice and wakes wait_for_messages."""
+        self.events.append(event)
+        _wake(self._event_waiters)
+
+    async def wait_for_messages(
+        self, chat_id: int, count: int = 1, *, wait_seconds: float = 5.0
+    ) -> list[SentMessage]:
+        """Waits until the bot has `count` messages in a chat (for polling and job tests)."""
+        async with asyncio.timeout(wait_seconds):
+            while len(self._messages.get(chat_id, [])) < count:
+                await _wait(self._event_waiters, None)
+        return self.messages(chat_id)
+
+
+def _wake(waiters: set[asyncio.Event]) -> None:
+    for waiter in waiters:
+        waiter.set()
+
+
+async def _wait(waiters: set[asyncio.Event], seconds: float | None) -> None:
+    """Waits for the next wake-up of `waiters`; TimeoutError after `seconds`."""
+    # A fresh Event per wait: an Event binds to the loop that first awaits it, and tests run
+    # each on its own loop while an api object may outlive one.
+    waiter = asyncio.Event()
+    waiters.add(waiter)
+    try:
+        async with asyncio.timeout(seconds):
+            await waiter.wait()
+    finally:
+        waiters.discard(waiter)

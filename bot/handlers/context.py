@@ -1,0 +1,76 @@
+"""What every handler needs: the services, and who is asking in which language."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.db import repo
+from bot.i18n import Translator, negotiate
+from bot.kb.answer import QuestionAnswerer
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    """The real clock; tests pass their own."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """The domain objects the handlers call, created once per process."""
+
+    settings: Settings
+    qa: QuestionAnswerer
+    sessions: async_sessionmaker[AsyncSession] | None = None  # set in post_init
+    clock: Callable[[], datetime] = utcnow
+
+
+class IUCContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """The callback context, with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        """The services stored in bot_data at build time."""
+        return self.application.bot_data["services"]
+
+
+IUCApplication = Application[ExtBot, IUCContext, dict, dict, dict, object]
+
+
+async def identify(update: Update, context: IUCContext) -> Translator:
+    """Record the user and return a translator for their language.
+
+    The stored /language choice wins, then Telegram's language_code, then DEFAULT_LOCALE. When
+    the database is down the user still gets an answer, in the language Telegram reports.
+    """
+    services = context.services
+    user = update.effective_user
+    telegram_lang = user.language_code if user else None
+    if user is None or services.sessions is None:
+        return Translator(negotiate(telegram_lang, services.settings.default_locale))
+    try:
+        async with services.sessions.begin() as session:
+            row = await repo.touch_user(
+                session,
+                user.id,
+                telegram_language=telegram_lang,
+                first_name=user.first_name,
+                now=services.clock(),
+            )
+            chosen = row.language
+    except SQLAlchemyError:
+        log.warning("could not record user; answering without the stored language", exc_info=True)
+        chosen = None
+    lang = negotiate(chosen, telegram_lang, services.settings.default_locale)
+    context.user_data["lang"] = lang
+    return Translator(lang)

@@ -1,0 +1,84 @@
+"""Reply building: HTML escaping, splitting under Telegram's limit, inline keyboards."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from bot.kb.answer import Answer
+
+MESSAGE_LIMIT = 4096
+CALLBACK_LIMIT = 64  # bytes
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split text into pieces under the limit, at paragraph, line or word boundaries.
+
+    Works on escaped HTML too: it never cuts inside a word, so never inside an entity
+    such as &amp; (answers carry no tags that could be cut in two).
+    """
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = max(rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def callback(*parts: object) -> str:
+    """Callback data from parts joined by ':'; refuses what Telegram would reject."""
+    data = ":".join(str(p) for p in parts)
+    if len(data.encode()) > CALLBACK_LIMIT:
+        raise ValueError(f"callback data over {CALLBACK_LIMIT} bytes: {data!r}")
+    return data
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer as HTML: every piece of knowledge text escaped."""
+    return escape(answer.text, quote=False)
+
+
+def answer_keyboard(
+    answer: Answer, log_id: int | None, t: Translator
+) -> InlineKeyboardMarkup | None:
+    """Suggestion buttons plus "none of these", or feedback buttons under an answer."""
+    if log_id is None:
+        return None
+    if answer.outcome == "suggest":
+        rows = [
+            [InlineKeyboardButton(s.question[:60], callback_data=callback("p", log_id, s.entry))]
+            for s in answer.suggestions
+            if len(callback("p", log_id, "")) + len(s.entry.encode()) <= CALLBACK_LIMIT
+        ]
+        rows.append(
+            [InlineKeyboardButton(t.gettext("None of these"), callback_data=callback("n", log_id))]
+        )
+        return InlineKeyboardMarkup(rows)
+    if answer.outcome == "answer":
+        return feedback_keyboard(log_id, t)
+    return None
+
+
+def feedback_keyboard(log_id: int, t: Translator) -> InlineKeyboardMarkup:
+    """ "Helpful" and "not helpful" buttons for a logged answer."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "👍 " + t.pgettext("feedback button", "Helpful"),
+                    callback_data=callback("f", log_id, "y"),
+                ),
+                InlineKeyboardButton(
+                    "👎 " + t.pgettext("feedback button", "Not helpful"),
+                    callback_data=callback("f", log_id, "n"),
+                ),
+            ]
+        ]
+    )

@@ -1,0 +1,40 @@
+"""Command menus and the bot's descriptions, per language, set at start-up."""
+
+from __future__ import annotations
+
+from telegram import Bot, BotCommand
+
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+
+
+def commands(t: Translator) -> list[BotCommand]:
+    """The commands every user sees, described in one language."""
+    return [
+        BotCommand("help", t.pgettext("command menu", "What I can do")),
+        BotCommand("language", t.pgettext("command menu", "Choose your language")),
+        BotCommand("cancel", t.pgettext("command menu", "Stop what you are doing")),
+        BotCommand("start", t.pgettext("command menu", "Start again")),
+    ]
+
+
+def description(t: Translator) -> str:
+    """The long description shown before a user starts the bot (≤ 512 characters)."""
+    return t.gettext(
+        "The assistant of the EU–Japan International Urban Cooperation (IUC) partnership of "
+        "Bratislava and Tokorozawa. Ask about the programme, the agreement, meetings, dates, "
+        "people and departments in English, Slovak or Japanese."
+    )
+
+
+def short_description(t: Translator) -> str:
+    """The short description on the bot's profile (≤ 120 characters)."""
+    return t.gettext("Answers about the Bratislava–Tokorozawa IUC partnership, in en, sk and ja.")
+
+
+async def set_menus(bot: Bot) -> None:
+    """Set commands and descriptions for every language, and the default (English) ones."""
+    for lang in (None, *LANGUAGES):
+        t = Translator(lang or DEFAULT_LANGUAGE)
+        await bot.set_my_commands(commands(t), language_code=lang)
+        await bot.set_my_description(description(t), language_code=lang)
+        await bot.set_my_short_description(short_description(t), language_code=lang)
