@@ -36,7 +36,7 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     migrate_on_start: bool = True,
-    rate_limit: bool = True,
+    rate_limit: bool = False,
 ) -> Application:
     """The bot with all handlers; the database opens in post_init and closes in post_shutdown."""
     services = Services(settings=settings, qa=qa)

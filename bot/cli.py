@@ -138,7 +138,9 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(os.environ)
     logs.configure(settings.token, settings.webhook_secret or "")
-    app = build_application(settings, QuestionAnswerer(load_or_report(settings.knowledge_dir)))
+    app = build_application(
+        settings, QuestionAnswerer(load_or_report(settings.knowledge_dir)), rate_limit=True
+    )
     if settings.webhook_url:
         app.run_webhook(
             listen="0.0.0.0",

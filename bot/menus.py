@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Bot, BotCommand
+from telegram.error import TelegramError
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+
+log = logging.getLogger(__name__)
 
 
 def commands(t: Translator) -> list[BotCommand]:
@@ -32,9 +37,21 @@ def short_description(t: Translator) -> str:
 
 
 async def set_menus(bot: Bot) -> None:
-    """Set commands and descriptions for every language, and the default (English) ones."""
+    """Set commands and descriptions for every language, and the default (English) ones.
+
+    A Bot API server that lacks one of these methods (some self-hosted ones) costs the menu,
+    not the bot: failures are logged and start-up goes on.
+    """
     for lang in (None, *LANGUAGES):
         t = Translator(lang or DEFAULT_LANGUAGE)
-        await bot.set_my_commands(commands(t), language_code=lang)
-        await bot.set_my_description(description(t), language_code=lang)
-        await bot.set_my_short_description(short_description(t), language_code=lang)
+        for call, value in (
+            (bot.set_my_commands, commands(t)),
+            (bot.set_my_description, description(t)),
+            (bot.set_my_short_description, short_description(t)),
+        ):
+            try:
+                await call(value, language_code=lang)
+            except TelegramError as exc:
+                log.warning(
+                    "could not set the %s menu (%s): %s", lang or "default", call.__name__, exc
+                )

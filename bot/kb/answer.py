@@ -94,9 +94,8 @@ class QuestionAnswerer:
 
     def examples(self, lang: str, count: int = 3) -> list[str]:
         """A few questions the knowledge base answers, to show in /help."""
-        picks = [f for f in self.kb.facts.values() if f.questions.get(lang)]
-        step = max(len(picks) // count, 1)
-        return [question_text(f, lang) for f in picks[::step][:count]]
+        ids = self.kb.examples or tuple(self.kb.facts)[:count]
+        return [question_text(self.kb.facts[i], lang) for i in ids[:count]]
 
     def _example(self, lang: str) -> str:
         examples = self.examples(lang, 1)

@@ -76,6 +76,11 @@ def load_knowledge(
     if contact and contact not in records:
         problems.append(Problem("meta.yaml", 1, f"The contact '{contact}' is not a record id."))
     facts = {f.id: f for r in records.values() for f in r.facts}
+    for example, line in meta.get("examples", []):
+        if example not in facts:
+            problems.append(
+                Problem("meta.yaml", line, f"The example '{example}' is not a fact id.")
+            )
     if not problems:
         for checker in checkers:
             _check_placeholders(checker, records)
@@ -87,6 +92,7 @@ def load_knowledge(
         records=records,
         facts=facts,
         contact=str(contact),
+        examples=tuple(e for e, _ in meta.get("examples", [])),
         lexicon=lexicon,
         stopwords=stopwords,
     )
@@ -104,7 +110,7 @@ def _meta(directory: Path, languages: tuple[str, ...], problems: list[Problem]) 
         checker.problem(1, "meta.yaml must hold a mapping 'meta' with 'sources' and 'contact'.")
         return {"texts": {}}
     for key in meta:
-        if key not in ("sources", "contact"):
+        if key not in ("sources", "contact", "examples"):
             checker.problem(line_of(meta, key), f"Unknown key '{key}' in meta.")
     texts: dict[str, str] = {}
     sources = meta.get("sources")
@@ -117,7 +123,15 @@ def _meta(directory: Path, languages: tuple[str, ...], problems: list[Problem]) 
                 checker.problem(line_of(sources, doc), f"The source file '{rel}' does not exist.")
             else:
                 texts[str(doc)] = " ".join(file.read_text(encoding="utf-8").split())
-    return {"texts": texts, "contact": meta.get("contact")}
+    examples = meta.get("examples") or []
+    if not isinstance(examples, list):
+        checker.problem(line_of(meta, "examples"), "meta.examples must be a list of fact ids.")
+        examples = []
+    return {
+        "texts": texts,
+        "contact": meta.get("contact"),
+        "examples": [(str(e), line_of(examples, i)) for i, e in enumerate(examples)],
+    }
 
 
 def _lexicon(

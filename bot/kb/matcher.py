@@ -21,8 +21,8 @@ from bot.kb.analyze import Analyzer, word_similarity
 from bot.kb.model import KnowledgeBase
 from bot.kb.text import script_of
 
-ANSWER_AT = 0.62  # best score needed for an answer
-MARGIN = 0.08  # and its lead over the runner-up
+ANSWER_AT = 0.55  # best score needed for an answer
+MARGIN = 0.03  # and its lead over the runner-up
 SUGGEST_AT = 0.40  # below this, nothing is close enough to offer
 QUERY_WEIGHT = 0.6  # share of the question coverage in the score; the rest is the phrasing's
 CANDIDATES = 10
@@ -45,6 +45,11 @@ INTENTS = frozenset(
 # unrelated to it cannot answer a question about it. Common ones (Bratislava) never veto.
 SPECIFIC_SHARE = 0.2
 INTENT_PENALTY = 0.8
+INTENT_WEIGHT = 2.0
+F_SHARE = 0.0
+# At least this share of the question (by weight) must be explained by the fact to answer:
+# "weather in Tokyo tomorrow" names Tokyo, but most of it is about something else.
+MIN_COVERAGE = 0.3
 # A word the knowledge base never uses weighs as much as one used by a single fact, times this.
 UNKNOWN_WEIGHT = 1.0
 KANA_WEIGHT = 0.3  # hiragana runs are mostly grammar
@@ -98,6 +103,9 @@ class Matcher:
         self.idf = {
             tok: _weight(tok, math.log(1 + total / len(ids))) for tok, ids in postings.items()
         }
+        for intent in INTENTS & self.idf.keys():
+            # Many facts answer "when", yet "when" decides between siblings: never weigh it low.
+            self.idf[intent] = max(self.idf[intent], INTENT_WEIGHT)
         self.unknown_weight = UNKNOWN_WEIGHT * math.log(1 + total)
         self.specific = frozenset(
             t
@@ -143,7 +151,7 @@ class Matcher:
             (
                 (
                     QUERY_WEIGHT * coverage[e] / total_weight
-                    + (1 - QUERY_WEIGHT) * self._phrasing_coverage(e, matched),
+                    + (1 - QUERY_WEIGHT) * self._phrasing_score(e, weights, expanded, matched),
                     e,
                 )
                 for e in top
@@ -157,18 +165,20 @@ class Matcher:
         scored = [(s, e) for s, e in scored if named <= self.related[e]]
         if not scored:
             return Match("unknown", None, 0.0, (), lang, entities)
-        intents = {t for t in query if t in INTENTS}
+        kinds = {t for t in query if t[0] == "@"}
         # A fact that never answers this kind of question ("who" asked, it tells "when") ranks
         # lower: it may still be offered, rarely answered.
         scored = sorted(
-            ((s if intents <= self.related[e] else s * INTENT_PENALTY, e) for s, e in scored),
+            ((s if kinds <= self.related[e] else s * INTENT_PENALTY, e) for s, e in scored),
             reverse=True,
         )
         best_score, best_entry = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
         confidence = round(best_score, 3)
-        fits = intents <= self.related[best_entry]
-        if fits and best_score >= ANSWER_AT and best_score - runner_up >= MARGIN:
+        # Answer only a fact that concerns everything the question names and asks.
+        fits = {t for t in query if t[0] in "@#"} <= self.related[best_entry]
+        covered = coverage[best_entry] / total_weight >= MIN_COVERAGE
+        if fits and covered and best_score >= ANSWER_AT and best_score - runner_up >= MARGIN:
             return Match("answer", self.entries[best_entry], confidence, (), lang, entities)
         if best_score >= SUGGEST_AT:
             close = [
@@ -207,12 +217,31 @@ class Matcher:
                 found[candidate] = sim
         return dict(sorted(found.items(), key=lambda kv: kv[1], reverse=True)[:3])
 
-    def _phrasing_coverage(self, entry: int, matched: dict[str, float]) -> float:
+    def _phrasing_score(
+        self,
+        entry: int,
+        weights: list[float],
+        expanded: list[dict[str, float]],
+        matched: dict[str, float],
+    ) -> float:
+        """How well the closest alternate question and the user's question cover each other."""
         best = 0.0
+        total_query = sum(weights)
         for toks in self.phrasings[entry]:
             total = sum(self.idf[t] for t in toks)
-            covered = sum(self.idf[t] * matched.get(t, 0.0) for t in toks)
-            best = max(best, covered / total if total else 0.0)
+            recall = sum(self.idf[t] * matched.get(t, 0.0) for t in toks) / total
+            present = set(toks)
+            precision = (
+                sum(
+                    w * max((s for v, s in m.items() if v in present), default=0.0)
+                    for w, m in zip(weights, expanded, strict=True)
+                )
+                / total_query
+            )
+            score = (1 - F_SHARE) * recall + F_SHARE * (
+                2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            )
+            best = max(best, score)
         return best
 
 

@@ -58,6 +58,7 @@ class KnowledgeBase:
     records: Mapping[str, Record]
     facts: Mapping[str, Fact]
     contact: str  # record id of whom to ask when the bot does not know
+    examples: tuple[str, ...] = ()  # fact ids whose questions /help shows
     lexicon: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     stopwords: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
