@@ -130,7 +130,7 @@ class Analyzer:
         return list(dict.fromkeys(found))
 
     def _place_role(self, token: str, before: str, after: str) -> list[str]:
-        """Place markers: "in X", "v X", "Xで" give @at#X; "from X", "z X", "Xから" give @from#X."""
+        """Place markers: "in X", "v X", "Xで" give @at#X; "from X", "z X", "Xから" @from#X."""
         if token not in self.places:
             return []
         if before in AT_WORDS or after.startswith(AT_PARTICLES):
