@@ -19,10 +19,10 @@ from rapidfuzz.distance import Indel
 
 from bot.kb.analyze import Analyzer, word_similarity
 from bot.kb.model import KnowledgeBase
-from bot.kb.text import script_of
+from bot.kb.text import normalize, script_of
 
 ANSWER_AT = 0.55  # best score needed for an answer
-MARGIN = 0.03  # and its lead over the runner-up
+MARGIN = 0.05  # and its lead over the runner-up
 SUGGEST_AT = 0.40  # below this, nothing is close enough to offer
 QUERY_WEIGHT = 0.6  # share of the question coverage in the score; the rest is the phrasing's
 CANDIDATES = 10
@@ -44,7 +44,7 @@ INTENTS = frozenset(
 # A record named in at most this share of facts is specific (Grenoble, prof. Imura): a fact
 # unrelated to it cannot answer a question about it. Common ones (Bratislava) never veto.
 SPECIFIC_SHARE = 0.2
-INTENT_PENALTY = 0.8
+INTENT_PENALTY = 0.7
 INTENT_WEIGHT = 2.0
 F_SHARE = 0.0
 # At least this share of the question (by weight) must be explained by the fact to answer:
@@ -177,6 +177,12 @@ class Matcher:
         confidence = round(best_score, 3)
         # Answer only a fact that concerns everything the question names and asks.
         fits = {t for t in query if t[0] in "@#"} <= self.related[best_entry]
+        # A name the knowledge base has never seen (Paris, ウィーン) means the question is about
+        # something else, however well the rest matches.
+        fits = fits and not any(
+            max(matches.values(), default=0.0) < 0.9 and _looks_like_name(tok, question)
+            for tok, matches in zip(query, expanded, strict=True)
+        )
         covered = coverage[best_entry] / total_weight >= MIN_COVERAGE
         if fits and covered and best_score >= ANSWER_AT and best_score - runner_up >= MARGIN:
             return Match("answer", self.entries[best_entry], confidence, (), lang, entities)
@@ -272,3 +278,14 @@ def _related(kb: KnowledgeBase, record_id: str, depth: int = 2) -> set[str]:
 
 def _pairs(query: list[str], matcher: Matcher) -> set[str]:
     return {pair[1:] for _, pair in matcher.analyzer.pairs if pair in query}
+
+
+def _looks_like_name(token: str, question: str) -> bool:
+    """A katakana word, or a Latin word written capitalized inside the sentence."""
+    script = script_of(token[0])
+    if script == "kata":
+        return len(token) >= 2
+    if script != "latin" or len(token) < 3 or token.isdigit():
+        return False
+    words = question.split()
+    return any(w[:1].isupper() and normalize(w).startswith(token) for w in words[1:])
