@@ -70,10 +70,13 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", start.help_command, filters=new))
     app.add_handler(CommandHandler("language", start.language, filters=new))
     app.add_handler(CommandHandler("cancel", start.cancel, filters=new))
+    # Callback data comes back from the client and can be stale or forged: the patterns admit
+    # only what the handlers can parse (log ids fit a BIGINT), the last handler the rest.
     app.add_handler(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(questions.suggestion_picked, pattern=r"^p:\d+:"))
-    app.add_handler(CallbackQueryHandler(questions.none_of_these, pattern=r"^n:\d+$"))
-    app.add_handler(CallbackQueryHandler(questions.feedback, pattern=r"^f:\d+:[yn]$"))
+    app.add_handler(CallbackQueryHandler(questions.suggestion_picked, pattern=r"^p:\d{1,18}:"))
+    app.add_handler(CallbackQueryHandler(questions.none_of_these, pattern=r"^n:\d{1,18}\Z"))
+    app.add_handler(CallbackQueryHandler(questions.feedback, pattern=r"^f:\d{1,18}:[yn]\Z"))
+    app.add_handler(CallbackQueryHandler(other.stale_button))
     # In private chats every text is a question; in groups only what mentions the bot.
     app.add_handler(
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, questions.question)
@@ -86,6 +89,8 @@ def register_handlers(app: Application) -> None:
     app.add_handler(
         MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other.not_text)
     )
+    # After the CommandHandlers: only commands none of them took (typos, other bots' commands).
+    app.add_handler(MessageHandler(new & private & filters.COMMAND, other.unknown_command))
     app.add_error_handler(other.error_handler)
 
 

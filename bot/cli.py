@@ -53,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply the migrations to DATABASE_URL")
     upgrade.set_defaults(func=_db_upgrade)
 
+    export = sub.add_parser("export", help="export data for coordinators")
+    export_sub = export.add_subparsers(required=True, metavar="WHAT")
+    registrations = export_sub.add_parser(
+        "registrations", help="a visit's registrations as CSV (UTF-8 with BOM, for Excel)"
+    )
+    registrations.add_argument("--visit", type=int, required=True, help="the visit id")
+    registrations.add_argument(
+        "--output", type=Path, default=None, help="the file to write; default standard output"
+    )
+    registrations.set_defaults(func=_export_registrations)
+
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(required=True, metavar="ACTION")
     check = kb_sub.add_parser("check", help="validate knowledge/; exit status 1 on any problem")
@@ -199,3 +210,49 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         f"at revision {migrate.current(settings.database_url)}."
     )
     return 0
+
+
+def _export_registrations(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.db import migrate
+    from bot.db.url import mask_password
+    from bot.visits.export import registrations_csv
+    from bot.visits.rules import VisitNotFound
+
+    settings = Settings.from_env(os.environ, need_token=False)
+    shown = mask_password(settings.database_url)
+    head = migrate.revisions()[-1]
+    at = migrate.current(settings.database_url)
+    if at != head:
+        print(
+            f"iuc-bot: the database {shown} is at revision {at or 'none'}, not {head}: "
+            "run `iuc-bot db upgrade` first.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        rows = asyncio.run(_registration_rows(settings.database_url, args.visit))
+    except VisitNotFound:
+        print(f"iuc-bot: there is no visit with id {args.visit} in {shown}.", file=sys.stderr)
+        return 1
+    data = registrations_csv(rows)
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        args.output.write_bytes(data)
+        print(f"{args.output}: {len(rows)} registrations of visit {args.visit}.", file=sys.stderr)
+    return 0
+
+
+async def _registration_rows(database_url: str, visit_id: int) -> list[dict]:
+    from bot.db.session import make_engine, make_sessionmaker
+    from bot.visits.service import export_rows
+
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await export_rows(session, visit_id)
+    finally:
+        await engine.dispose()

@@ -15,6 +15,12 @@ DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 DEFAULT_DATABASE_URL = "sqlite:///iuc-bot.sqlite3"
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+# The drivers bot.db.url accepts (checked here without importing SQLAlchemy, so that `ask`
+# starts fast); an in-memory SQLite database would not be shared by migrations and the bot.
+DATABASE_URL_RE = re.compile(
+    r"^(sqlite(\+(pysqlite|aiosqlite))?|postgres|postgresql(\+psycopg)?)://"
+)
+IN_MEMORY_RE = re.compile(r"^sqlite[^:]*://(/(:memory:)?)?(\?.*)?$")
 
 
 class SettingsError(Exception):
@@ -35,6 +41,9 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = field(repr=False, default=None)
     port: int = 8443
+    reminder_days: tuple[int, ...] = (7, 1)  # days before a visit, nearest last
+    offer_hours: int = 48  # how long a freed place stays offered to the next person waiting
+    purge_after_days: int = 90  # registrations are anonymised this long after the visit ends
 
     @property
     def webhook_path(self) -> str:
@@ -68,7 +77,7 @@ class Settings:
         if not knowledge.is_dir():
             raise SettingsError(f"KNOWLEDGE_DIR is malformed: {knowledge} is not a directory.")
         database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
-        if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", database_url):
+        if not DATABASE_URL_RE.match(database_url) or IN_MEMORY_RE.match(database_url):
             raise SettingsError(
                 "DATABASE_URL is malformed: use sqlite:///file.sqlite3 or postgresql://user@host/db."
             )
@@ -96,6 +105,11 @@ class Settings:
             webhook_url=webhook_url,
             webhook_secret=secret,
             port=_port(get("PORT")),
+            reminder_days=_reminder_days(get("REMINDER_DAYS")),
+            offer_hours=_bounded(get("OFFER_HOURS"), "OFFER_HOURS", 48, 1, 720, "hours"),
+            purge_after_days=_bounded(
+                get("PURGE_AFTER_DAYS"), "PURGE_AFTER_DAYS", 90, 0, 3650, "days"
+            ),
         )
 
 
@@ -115,3 +129,28 @@ def _port(raw: str | None) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise SettingsError("PORT is malformed: use a number from 1 to 65535.")
     return int(raw)
+
+
+def _reminder_days(raw: str | None) -> tuple[int, ...]:
+    if raw is None:
+        return (7, 1)
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts or not all(_whole(p) and 1 <= int(p) <= 365 for p in parts):
+        raise SettingsError(
+            "REMINDER_DAYS is malformed: use comma-separated days before a visit, "
+            "each from 1 to 365, e.g. 7,1."
+        )
+    return tuple(sorted({int(p) for p in parts}, reverse=True))
+
+
+def _bounded(raw: str | None, name: str, default: int, low: int, high: int, unit: str) -> int:
+    if raw is None:
+        return default
+    if not _whole(raw) or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} is malformed: use a whole number of {unit}, {low} to {high}.")
+    return int(raw)
+
+
+def _whole(raw: str) -> bool:
+    # ASCII only: "²".isdigit() is True, but int("²") fails.
+    return raw.isascii() and raw.isdigit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -18,9 +18,13 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import JSON
+
+from bot.visits.rules import ACTIVE_STATUSES, RegistrationStatus, Role, VisitStatus
 
 # Every constraint gets a predictable name, so that Alembic's batch mode on SQLite (which
 # rebuilds tables) and later migrations can find and drop them by name.
@@ -133,3 +137,126 @@ class QuestionLog(Base):
 
     def __repr__(self) -> str:
         return f"QuestionLog(id={self.id}, outcome={self.outcome!r}, text={self.text[:40]!r})"
+
+
+# The partial unique index's predicate: a person holds one active registration per visit.
+ACTIVE_REGISTRATION = "status IN ({})".format(", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES))
+
+
+class Visit(Base):
+    """A visit delegates register for: dates in the host city's time zone, and its places."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", VisitStatus), name="status"),
+        CheckConstraint("capacity >= 0", name="capacity"),
+        # held only moves by atomic UPDATEs guarded by held < capacity; the database checks too.
+        CheckConstraint("held >= 0 AND held <= capacity", name="held"),
+        CheckConstraint("end_date >= start_date", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    titles: Mapped[dict[str, str]] = mapped_column(JSON)  # {"en": ..., "sk": ..., "ja": ...}
+    host_city: Mapped[str] = mapped_column(String(64))  # a knowledge-base place id
+    venue: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA, the host city's
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    capacity: Mapped[int]
+    # Places taken: confirmed registrations plus open offers.
+    held: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    registration_deadline: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(16), default=VisitStatus.DRAFT.value)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    # Bumped when the dates change: reminders and date-change notices are claimed per revision.
+    date_revision: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    dates_changed_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    def title(self, lang: str) -> str:
+        """The title in lang, else English, else any language's."""
+        return self.titles.get(lang) or self.titles.get("en") or next(iter(self.titles.values()))
+
+    def __repr__(self) -> str:
+        return f"Visit(id={self.id}, status={self.status!r}, {self.start_date}–{self.end_date})"
+
+
+class Registration(Base):
+    """One person's registration for a visit; personal fields become NULL once anonymised."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        Index(
+            "ux_registrations_active_visit_id_telegram_id",
+            "visit_id",
+            "telegram_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_REGISTRATION),
+            postgresql_where=text(ACTIVE_REGISTRATION),
+        ),
+        # The waiting list is read in order: visit, status, created_at.
+        Index("ix_registrations_visit_id_status_created_at", "visit_id", "status", "created_at"),
+        CheckConstraint(_one_of("status", RegistrationStatus), name="status"),
+        CheckConstraint(_one_of("role", Role), name="role"),
+        CheckConstraint("departure >= arrival", name="stay"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"))
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    arrival: Mapped[date]
+    departure: Mapped[date]
+    dietary: Mapped[str | None] = mapped_column(String(500))
+    accessibility: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(254))
+    consent_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    offer_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    anonymised_at: Mapped[datetime | None]
+
+    @property
+    def active(self) -> bool:
+        """True while confirmed, waitlisted or offered."""
+        return self.status in {s.value for s in ACTIVE_STATUSES}
+
+    def __repr__(self) -> str:
+        return f"Registration(id={self.id}, visit_id={self.visit_id}, status={self.status!r})"
+
+
+class Draft(Base):
+    """A conversation in progress, saved after every step so a restart loses nothing."""
+
+    __tablename__ = "drafts"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # "register", "edit_visit"
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # answers so far; dates as ISO strings
+    updated_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Draft(telegram_id={self.telegram_id}, kind={self.kind!r}, step={self.step!r})"
+
+
+class ReminderSent(Base):
+    """A reminder or notice claimed for a registration: whoever inserts the row sends it."""
+
+    __tablename__ = "reminders_sent"
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # "7d", "date_change:1"
+    sent_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"ReminderSent(registration_id={self.registration_id}, kind={self.kind!r})"

@@ -51,7 +51,8 @@ async def identify(update: Update, context: IUCContext) -> Translator:
     """Record the user and return a translator for their language.
 
     The stored /language choice wins, then Telegram's language_code, then DEFAULT_LOCALE. When
-    the database is down the user still gets an answer, in the language Telegram reports.
+    the database is down the user still gets an answer, in the language this process last
+    used with them, else the one Telegram reports.
     """
     services = context.services
     user = update.effective_user
@@ -70,7 +71,7 @@ async def identify(update: Update, context: IUCContext) -> Translator:
             chosen = row.language
     except SQLAlchemyError:
         log.warning("could not record user; answering without the stored language", exc_info=True)
-        chosen = None
+        chosen = (context.user_data or {}).get("lang")
     lang = negotiate(chosen, telegram_lang, services.settings.default_locale)
     context.user_data["lang"] = lang
     return Translator(lang)

@@ -11,7 +11,13 @@ from telegram import Update
 from bot.db import repo
 from bot.db.models import Feedback, Outcome
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.replies import answer_html, answer_keyboard, feedback_keyboard, split_message
+from bot.handlers.replies import (
+    answer_html,
+    answer_keyboard,
+    feedback_keyboard,
+    split_message,
+    unless_unchanged,
+)
 from bot.i18n import Translator, negotiate
 from bot.kb.answer import Answer
 from bot.kb.render import render_fact
@@ -46,13 +52,15 @@ async def suggestion_picked(update: Update, context: IUCContext) -> None:
     t = await identify(update, context)
     await query.answer()
     if fact is None:  # the knowledge base changed since the buttons were sent
-        await query.edit_message_text(t.gettext("That question is no longer available."))
+        await unless_unchanged(
+            query.edit_message_text(t.gettext("That question is no longer available."))
+        )
         return
     lang = negotiate(context.user_data.get("lang"), t.lang)
     t = Translator(lang)
     text = render_fact(kb, fact, t, context.services.clock().date())
     await _update_log(context, query.from_user.id, int(log_id), Outcome.ANSWERED, entry)
-    await query.edit_message_reply_markup(None)
+    await unless_unchanged(query.edit_message_reply_markup(None))
     for piece in split_message(escape(text, quote=False)):
         await query.message.reply_html(piece, reply_markup=feedback_keyboard(int(log_id), t))
 
@@ -64,11 +72,13 @@ async def none_of_these(update: Update, context: IUCContext) -> None:
     t = await identify(update, context)
     await query.answer()
     await _update_log(context, query.from_user.id, log_id, Outcome.NONE_OF_THESE, None)
-    await query.edit_message_text(
-        escape(context.services.qa.dont_know(t), quote=False)
-        + "\n\n"
-        + t.gettext("I have noted your question so that it can be answered in future."),
-        parse_mode="HTML",
+    await unless_unchanged(
+        query.edit_message_text(
+            escape(context.services.qa.dont_know(t), quote=False)
+            + "\n\n"
+            + t.gettext("I have noted your question so that it can be answered in future."),
+            parse_mode="HTML",
+        )
     )
 
 
@@ -92,7 +102,7 @@ async def feedback(update: Update, context: IUCContext) -> None:
         await query.answer(t.gettext("Sorry, I could not save that. Please try again."))
         return
     await query.answer(t.gettext("Thank you for your feedback!"))
-    await query.edit_message_reply_markup(None)
+    await unless_unchanged(query.edit_message_reply_markup(None))
 
 
 async def _log(context: IUCContext, user_id: int, answer: Answer) -> int | None:

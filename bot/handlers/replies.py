@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable
 from html import escape
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
 
 from bot.i18n import Translator
 from bot.kb.answer import Answer
 
 MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes
+# An HTML entity (&amp;, &#12354;, &#x3042;) cut off at the end of a piece.
+_OPEN_ENTITY = re.compile(r"&#?[A-Za-z0-9]{0,8}$")
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split text into pieces under the limit, at paragraph, line or word boundaries.
 
-    Works on escaped HTML too: it never cuts inside a word, so never inside an entity
-    such as &amp; (answers carry no tags that could be cut in two).
+    Works on escaped HTML too: it never cuts inside a word, and a word longer than the limit
+    is cut before an entity such as &amp;, never inside it (answers carry no tags that could
+    be cut in two).
     """
     pieces: list[str] = []
     rest = text.strip()
@@ -25,11 +32,23 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
         cut = max(rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
         if cut <= 0:
             cut = limit
+            entity = _OPEN_ENTITY.search(rest, 0, cut)
+            if entity is not None and entity.start() > 0:
+                cut = entity.start()
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
         pieces.append(rest)
     return pieces
+
+
+async def unless_unchanged(edit: Awaitable[Any]) -> None:
+    """Awaits an edit; "message is not modified" (a double tap on a button) is no error."""
+    try:
+        await edit
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
 
 
 def callback(*parts: object) -> str:

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.db import repo
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.replies import callback
+from bot.handlers.replies import callback, unless_unchanged
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,9 @@ async def language_chosen(update: Update, context: IUCContext) -> None:
     context.user_data["lang"] = lang
     await query.answer()
     # Each catalog names its own language here: "Odteraz budem odpovedať po slovensky."
-    await query.edit_message_text(t.gettext("From now on I will answer in English."))
+    await unless_unchanged(
+        query.edit_message_text(t.gettext("From now on I will answer in English."))
+    )
 
 
 async def cancel(update: Update, context: IUCContext) -> None:

@@ -60,15 +60,16 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def run_bot(
-    database_url: str, qa: QuestionAnswerer, **overrides: Any
+    database_url: str, qa: QuestionAnswerer, *, rate_limit: bool = False, **overrides: Any
 ) -> AsyncIterator[Harness]:
-    """Build and run the real bot over a fresh in-process Bot API."""
+    """Build and run the real bot over a fresh in-process Bot API (rate_limit: as `run` does)."""
     api = LocalBotApi()
     app = build_application(
         make_settings(database_url, **overrides),
         qa,
         request=local_bot_request(api),
         updates_request=local_bot_request(api),
+        rate_limit=rate_limit,
     )
     app.bot_data["services"].clock = lambda: NOW
     async with running(app):

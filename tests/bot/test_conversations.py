@@ -16,6 +16,20 @@ SIGNED = {
 }
 
 
+UNSURE = {
+    "en": ["meeting tokorozawa", "agreement date", "tokorozawa visit"],
+    "sk": ["stretnutie tokorozawa", "tokorozawa stretnutie program", "dohoda datum"],
+}
+
+
+def unsure(bot: Harness, lang: str) -> str:
+    """A question the shipped knowledge answers with suggestions only (it changes as it grows)."""
+    qa = bot.app.bot_data["services"].qa
+    found = [q for q in UNSURE[lang] if qa.ask(q, lang).outcome == "suggest"]
+    assert found, f"none of {UNSURE[lang]} gets suggestions any more: add one that does"
+    return found[0]
+
+
 async def rows(bot: Harness, model: type) -> list:
     """All rows of a table, read through the bot's own session factory."""
     async with bot.app.bot_data["services"].sessions() as session:
@@ -72,19 +86,19 @@ async def test_feedback_is_stored_and_buttons_removed(bot: Harness) -> None:
 
 
 async def test_unsure_question_offers_suggestions_and_a_pick_answers(bot: Harness) -> None:
-    [reply] = await bot.send(7, "agreement date", lang="en")
+    [reply] = await bot.send(7, unsure(bot, "en"), lang="en")
     labels = [text for text, _ in bot.api.buttons(reply)]
     assert labels[-1] == "None of these"
     assert len(labels) >= 3
     [answer] = await bot.press(7, reply, labels[0])
-    assert "2018" in answer.plain or "2020" in answer.plain
+    assert answer.plain == bot.app.bot_data["services"].qa.ask(labels[0], "en").text
     [log] = await rows(bot, QuestionLog)
     assert log.outcome == "answered"
     assert log.entry_id is not None
 
 
 async def test_none_of_these_records_the_miss_and_names_the_contact(bot: Harness) -> None:
-    [reply] = await bot.send(7, "dohoda datum", lang="sk")
+    [reply] = await bot.send(7, unsure(bot, "sk"), lang="sk")
     await bot.press(7, reply, "Žiadna z nich", lang="sk")
     edited = bot.api.messages(7)[-1]
     assert "Oddelenie stratégií a projektov" in edited.plain

@@ -16,6 +16,8 @@ from bot.db import migrate
 from bot.db.models import Base
 from bot.db.url import sync_url
 
+ALL_TABLES = {"users", "question_log", "visits", "registrations", "drafts", "reminders_sent"}
+
 
 def _tables(url: str) -> set[str]:
     engine = create_engine(sync_url(url), poolclass=NullPool)
@@ -80,13 +82,22 @@ def test_migrated_database_matches_models(migrated_url: str) -> None:
 def test_comparison_sees_missing_tables(db_url: str) -> None:
     """Guards the test above: on an empty database the comparison must report the tables."""
     added = {d[1].name for d in _diff(db_url) if d[0] == "add_table"}
-    assert added == {"users", "question_log"}
+    assert added == ALL_TABLES
+
+
+def test_each_revision_adds_its_tables(db_url: str) -> None:
+    migrate.upgrade(db_url, "0001")
+    assert _tables(db_url) - {"alembic_version"} == {"users", "question_log"}
+    migrate.upgrade(db_url, "0002")
+    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES
+    migrate.downgrade(db_url, "0001")
+    assert _tables(db_url) - {"alembic_version"} == {"users", "question_log"}
 
 
 def test_upgrade_twice_is_harmless(migrated_url: str) -> None:
     migrate.upgrade(migrated_url)
     assert migrate.current(migrated_url) == migrate.revisions()[-1]
-    assert {"users", "question_log"} <= _tables(migrated_url)
+    assert _tables(migrated_url) >= ALL_TABLES
 
 
 def test_upgrade_works_from_any_working_directory(

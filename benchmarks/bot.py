@@ -1,0 +1,342 @@
+"""Question updates per second through the real Application, against an echo bot in the same run.
+
+    python benchmarks/bot.py                  # SQLite; PostgreSQL too if TEST_POSTGRES_URL is set
+    python benchmarks/bot.py --postgres URL   # PostgreSQL server to create a temporary database on
+    python benchmarks/bot.py --quick          # a smoke run
+
+100 simulated users send dev-set questions (each user in one language) through
+`Application.process_update`, one update per user per wave, all of a wave concurrently (the
+application has concurrent_updates on). Each backend runs in fresh processes: one timed, one
+under tracemalloc (started before anything is imported) for the Python heap's peak, so peak RSS
+and peak heap are that backend's own. Nothing is asserted; the echo bot (a MessageHandler that
+replies with the text, over the same in-process Bot API) is the baseline.
+"""
+
+# ruff: noqa: E402  (imports follow the sys.path fix below)
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if __name__ == "__main__":
+    # `python benchmarks/bot.py` puts benchmarks/ first on sys.path, where this file would shadow
+    # the `bot` package; the project root must come first.
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+    sys.path.insert(0, str(ROOT))
+
+import argparse
+import json
+import math
+import os
+import random
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+POSTGRES_ENV = "TEST_POSTGRES_URL"
+TOKEN = "123456:" + "A" * 30
+DEVSET = ROOT / "tests" / "data" / "devset.yaml"
+LANGS = ("en", "sk", "ja")
+SEED = 20260101
+FIRST_USER = 10_000
+
+
+# ------------------------------------------------------------------------------ the child
+
+
+def _workload(users: int, waves: int) -> list[list[tuple[int, str, str]]]:
+    """waves × users of (user id, language, question); user i always asks in LANGS[i % 3]."""
+    import yaml
+
+    devset = yaml.safe_load(DEVSET.read_text(encoding="utf-8"))
+    by_lang = {lang: [str(i["q"]) for i in devset if i["lang"] == lang] for lang in LANGS}
+    rng = random.Random(SEED)
+    return [
+        [(FIRST_USER + u, LANGS[u % 3], rng.choice(by_lang[LANGS[u % 3]])) for u in range(users)]
+        for _ in range(waves)
+    ]
+
+
+def _build(kind: str, database_url: str | None) -> tuple[Any, Any]:
+    """(LocalBotApi, Application) for 'echo' or for our bot on the database."""
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    from bot.localapi import LocalBotApi, local_bot_request
+
+    api = LocalBotApi()
+    if kind == "echo":
+
+        async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+            message = update.effective_message
+            await message.reply_text(message.text or "")
+
+        app = (
+            ApplicationBuilder()
+            .token(TOKEN)
+            .request(local_bot_request(api))
+            .get_updates_request(local_bot_request(api))
+            .concurrent_updates(True)
+            .build()
+        )
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+        return api, app
+
+    from bot.app import build_application
+    from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings
+    from bot.kb.answer import QuestionAnswerer
+    from bot.kb.loader import load_knowledge
+
+    settings = Settings(token=TOKEN, database_url=database_url or "")
+    qa = QuestionAnswerer(load_knowledge(DEFAULT_KNOWLEDGE_DIR))
+    app = build_application(
+        settings, qa, request=local_bot_request(api), updates_request=local_bot_request(api)
+    )
+    return api, app
+
+
+def _logged_questions(database_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    from bot.db.url import sync_url
+
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM question_log")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+async def _drive(kind: str, database_url: str | None, users: int, waves: int) -> dict[str, Any]:
+    import logging
+
+    from telegram import Update
+
+    from bot.console import running
+
+    problems: list[str] = []
+
+    class Count(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            problems.append(record.getMessage())
+
+    logging.getLogger().addHandler(Count(logging.WARNING))
+    api, app = _build(kind, database_url)
+    workload = _workload(users, waves + 1)  # the first wave warms up (users are created)
+    times: list[float] = []
+    wall = 0.0
+    clock = time.perf_counter
+
+    async def one(update: Update) -> None:
+        t0 = clock()
+        await app.process_update(update)
+        times.append(clock() - t0)
+
+    async with running(app):
+        import asyncio
+
+        for number, wave in enumerate(workload):
+            updates = [
+                Update.de_json(api.message_update(uid, q, language_code=lang), app.bot)
+                for uid, lang, q in wave
+            ]
+            if number == 0:
+                await asyncio.gather(*(app.process_update(u) for u in updates))
+                times.clear()
+                continue
+            t0 = clock()
+            await asyncio.gather(*(one(u) for u in updates))
+            wall += clock() - t0
+    replies = sum(len(api.messages(FIRST_USER + u)) for u in range(users))
+    return {
+        "times": times,
+        "wall": wall,
+        "replies": replies,
+        "sent": users * (waves + 1),
+        "logged": _logged_questions(database_url) if database_url else None,
+        "problems": problems[:3],
+        "problem_count": len(problems),
+    }
+
+
+def child(kind: str, database_url: str | None, users: int, waves: int, trace: bool) -> None:
+    """Run one backend and print its figures as one JSON line."""
+    import resource
+    import tracemalloc
+
+    if trace:
+        tracemalloc.start()
+    import asyncio
+
+    result = asyncio.run(_drive(kind, database_url, users, waves))
+    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if trace:
+        result["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+    print(json.dumps(result))
+
+
+# ----------------------------------------------------------------------------- the parent
+
+
+@contextmanager
+def temporary_postgres_database(server_url: str) -> Iterator[str]:
+    """A uniquely named database on the server, dropped afterwards (as tests/db/conftest.py)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from bot.db.url import sync_url
+
+    name = f"iuc_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(sync_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def database(backend: str, postgres: str | None) -> Iterator[str | None]:
+    """A fresh, empty database for one child: none for echo, a SQLite file, or PostgreSQL."""
+    if backend == "echo":
+        yield None
+    elif backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="iuc-bench-") as directory:
+            yield f"sqlite:///{Path(directory) / 'bot.sqlite3'}"
+    else:
+        assert postgres
+        with temporary_postgres_database(postgres) as url:
+            yield url
+
+
+def run_child(
+    backend: str, postgres: str | None, users: int, waves: int, trace: bool
+) -> dict[str, Any]:
+    """One fresh process for one backend; its JSON line."""
+    with database(backend, postgres) as url:
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            "echo" if backend == "echo" else "bot",
+            "--users",
+            str(users),
+            "--waves",
+            str(waves),
+        ]
+        if url:
+            command += ["--database", url]
+        if trace:
+            command.append("--trace")
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{backend} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _p99(times: Sequence[float]) -> float:
+    ordered = sorted(times)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+def parent(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    postgres = args.postgres or os.environ.get(POSTGRES_ENV) or None
+    users = args.users
+    waves = args.waves or (3 if args.quick else 20)
+    trace_waves = max(1, waves // 4)
+    backends = ["echo", "sqlite"] + (["postgresql"] if postgres else [])
+    results = {}
+    for backend in backends:
+        print(f"  {backend} …", file=sys.stderr, flush=True)
+        timed = run_child(backend, postgres, users, waves, trace=False)
+        traced = None if args.quick else run_child(backend, postgres, users, trace_waves, True)
+        results[backend] = (timed, traced)
+
+    total = users * waves
+    heap_note = (
+        "peak heap: not measured with --quick (tracemalloc from the first import slows "
+        "start-up about threefold)"
+        if args.quick
+        else "peak heap: tracemalloc, started before the first import, in a separate process "
+        f"({users} × {trace_waves} updates after the warm-up)"
+    )
+    print(f"# Bot benchmark ({'quick' if args.quick else 'full'})\n")
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs. {users} users × {waves} waves "
+        f"= {total:,} question updates per backend (after one untimed warm-up wave that creates "
+        "the users); each wave sends one dev-set question per user, all concurrently, through "
+        "`Application.process_update` over the in-process Bot API. ms = time around "
+        "`process_update` (includes waiting for the event loop behind the wave's other "
+        "updates); updates/s = updates ÷ wall time of the waves. Peak RSS: the timed process; "
+        f"{heap_note}. vs echo = updates/s ÷ the echo bot's.\n"
+    )
+    print(
+        "| backend | updates/s | median ms | p99 ms | peak RSS MB | peak heap MB (tracemalloc) "
+        "| vs echo (×) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    echo_rate = None
+    notes = []
+    for backend, (timed, traced) in results.items():
+        times = timed["times"]
+        rate = len(times) / timed["wall"]
+        echo_rate = echo_rate or rate
+        heap = f"{traced['traced_peak_mb']:.1f}" if traced else "–"
+        label = "echo (baseline)" if backend == "echo" else f"iuc-bot, {backend}"
+        print(
+            f"| {label} | {rate:,.0f} | {statistics.median(times) * 1000:.1f} "
+            f"| {_p99(times) * 1000:.1f} | {timed['maxrss_mb']:.1f} "
+            f"| {heap} | {rate / echo_rate:.3f}× |"
+        )
+        for run in (timed, traced) if traced else (timed,):
+            if run["replies"] < run["sent"]:
+                notes.append(f"{backend}: only {run['replies']} replies to {run['sent']} updates")
+            if run["logged"] is not None and run["logged"] != run["sent"]:
+                notes.append(f"{backend}: {run['logged']} questions logged of {run['sent']}")
+            if run["problem_count"]:
+                notes.append(
+                    f"{backend}: {run['problem_count']} warnings/errors logged, e.g. "
+                    f"{run['problems'][0]!r}"
+                )
+    if not postgres:
+        print(f"\nPostgreSQL skipped: set {POSTGRES_ENV} or pass --postgres URL.")
+    print(
+        "\nChecks: every update got a reply and every question was logged"
+        if not notes
+        else "\nProblems:\n" + "\n".join(f"- {n}" for n in notes)
+    )
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run")
+    parser.add_argument("--postgres", help=f"PostgreSQL server URL (default: ${POSTGRES_ENV})")
+    parser.add_argument("--users", type=int, default=100, help="simulated users (default 100)")
+    parser.add_argument("--waves", type=int, help="updates per user (default 20, quick 3)")
+    parser.add_argument("--child", choices=("echo", "bot"), help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.database, args.users, args.waves, args.trace)
+    else:
+        parent(args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

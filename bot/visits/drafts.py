@@ -1,0 +1,67 @@
+"""Conversation drafts: the answers so far, saved after every step, so nothing typed is lost."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Draft
+from bot.visits.store import insert_for
+
+MAX_DRAFT_BYTES = 16_000
+
+
+async def load_draft(session: AsyncSession, telegram_id: int, kind: str) -> Draft | None:
+    """The person's saved conversation of this kind ("register", "edit_visit"), or None."""
+    return await session.scalar(
+        select(Draft)
+        .where(Draft.telegram_id == telegram_id, Draft.kind == kind)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def save_draft(
+    session: AsyncSession,
+    telegram_id: int,
+    kind: str,
+    step: str,
+    data: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """Insert or replace the draft; data must be JSON (str values, dates as ISO strings)."""
+    if not kind or len(kind) > 32 or not step or len(step) > 32:
+        raise ValueError("draft kind and step must be 1–32 characters")
+    payload = dict(data)
+    try:
+        size = len(json.dumps(payload, ensure_ascii=False).encode())
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"draft data is not JSON: {exc}") from None
+    if size > MAX_DRAFT_BYTES:
+        raise ValueError(f"draft data is {size} bytes, more than {MAX_DRAFT_BYTES}")
+    insert = insert_for(session)
+    stmt = insert(Draft).values(
+        telegram_id=telegram_id, kind=kind, step=step, data=payload, updated_at=now
+    )
+    # One statement: a second bot process saving the same person's step cannot collide.
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Draft.telegram_id, Draft.kind],
+        set_={
+            "step": stmt.excluded.step,
+            "data": stmt.excluded.data,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+    await session.execute(stmt)
+
+
+async def delete_draft(session: AsyncSession, telegram_id: int, kind: str) -> bool:
+    """Forget the draft (finished or cancelled); False when there was none."""
+    result = await session.execute(
+        delete(Draft).where(Draft.telegram_id == telegram_id, Draft.kind == kind)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,310 @@
+"""Visit rules: roles and statuses, the named exceptions, and validators for what people type."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class Role(StrEnum):
+    """Why a person comes on a visit."""
+
+    DELEGATE = "delegate"
+    EXPERT = "expert"
+    INTERPRETER = "interpreter"
+    PRESS = "press"
+    OTHER = "other"
+
+
+class VisitStatus(StrEnum):
+    """Where a visit is in its life: only open visits take registrations."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    PAST = "past"
+
+
+class RegistrationStatus(StrEnum):
+    """Where a registration stands; confirmed and offered ones hold a place."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+# A person has at most one of these per visit (a partial unique index enforces it).
+ACTIVE_STATUSES = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.OFFERED,
+)
+# These count in visits.held.
+HOLDING_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
+
+NAME_MAX = 200
+NEEDS_MAX = 500
+EMAIL_MAX = 254
+MAX_CAPACITY = 10_000
+
+# Whole answers that mean "nothing to declare" in the languages we serve.
+NO_ANSWERS = frozenset(
+    (
+        *("", "-", "–", "—", "no", "none", "n/a", "na"),
+        *("nie", "ziadne", "žiadne", "nic", "nič", "nemam", "nemám"),
+        *("いいえ", "なし", "無し", "ない", "特になし"),
+    )
+)
+
+
+class VisitError(Exception):
+    """Base of the domain's refusals; `reason` is machine-readable, the handler translates it."""
+
+    default_reason = "invalid"
+
+    def __init__(self, reason: str | None = None, *, limit: int | None = None, **details: Any):
+        self.reason = reason or self.default_reason
+        self.limit = limit
+        self.details = details
+        shown = ", ".join(f"{k}={v!r}" for k, v in details.items())
+        extra = f" (limit {limit})" if limit is not None else ""
+        super().__init__(f"{self.reason}{extra}{': ' + shown if shown else ''}")
+
+
+class VisitNotFound(VisitError):
+    """No visit has this id."""
+
+    default_reason = "not_found"
+
+
+class InvalidVisit(VisitError):
+    """A coordinator's visit fields break a rule (reason names the field or the rule)."""
+
+
+class VisitNotOpen(VisitError):
+    """The visit takes no registrations; reason is its status (draft, closed, past)."""
+
+
+class DeadlinePassed(VisitError):
+    """The registration deadline (in the host city's time zone) has passed."""
+
+    default_reason = "deadline_passed"
+
+
+class AlreadyRegistered(VisitError):
+    """The person already has an active registration for this visit."""
+
+    default_reason = "already_registered"
+
+
+class RoleNotAllowed(VisitError):
+    """The role is unknown, or not among the visit's roles (details: allowed)."""
+
+    default_reason = "role_not_allowed"
+
+
+class DatesOutsideVisit(VisitError):
+    """Arrival or departure lies outside the visit (details: start, end)."""
+
+
+class DepartureBeforeArrival(VisitError):
+    """Departure is earlier than arrival."""
+
+    default_reason = "departure_before_arrival"
+
+
+class InvalidEmail(VisitError):
+    """The e-mail address is malformed or too long."""
+
+    default_reason = "malformed"
+
+
+class InvalidText(VisitError):
+    """A text answer is empty, too long, or holds control characters."""
+
+
+class RegistrationNotFound(VisitError):
+    """No registration with this id belongs to this person."""
+
+    default_reason = "not_found"
+
+
+class RegistrationNotActive(VisitError):
+    """The registration was withdrawn, declined or expired; reason is its status."""
+
+
+class NotOffered(VisitError):
+    """Accept or decline on a registration that holds no offer; reason is its status."""
+
+
+class OfferExpired(VisitError):
+    """The offer's deadline has passed."""
+
+    default_reason = "offer_expired"
+
+
+class HasDates(Protocol):
+    """Anything with a first and a last day, such as a Visit."""
+
+    start_date: date
+    end_date: date
+
+
+# Bidirectional overrides can disguise a name's text (a known spoofing trick); ZWJ and
+# variation selectors stay allowed, emoji need them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_text(value: str, *, max_len: int = NAME_MAX) -> str:
+    """Strip and collapse whitespace; refuse empty, control characters and over max_len."""
+    text = unicodedata.normalize("NFC", value)
+    for ch in text:
+        if ch.isspace():
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
+            raise InvalidText("control_characters")
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidText("empty")
+    if len(text) > max_len:
+        raise InvalidText("too_long", limit=max_len)
+    return text
+
+
+def is_no_answer(value: str | None) -> bool:
+    """True when the whole answer means "none" ("-", "no", "nie", "いいえ", empty...)."""
+    if value is None:
+        return True
+    folded = " ".join(unicodedata.normalize("NFKC", value).split()).casefold().rstrip(".!。")
+    return folded in NO_ANSWERS
+
+
+def clean_optional_text(value: str | None, *, max_len: int = NEEDS_MAX) -> str | None:
+    """Like clean_text, but "none" answers ("-", "no", "nie", "なし", empty) become None."""
+    if is_no_answer(value):
+        return None
+    assert value is not None
+    return clean_text(value, max_len=max_len)
+
+
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def clean_email(value: str | None) -> str | None:
+    """Return a sane address (domain lower-cased), None for "no" answers; else InvalidEmail."""
+    if is_no_answer(value):
+        return None
+    assert value is not None
+    # NFKC turns a Japanese keyboard's full-width ＠ and letters into ASCII.
+    text = unicodedata.normalize("NFKC", value).strip()
+    if len(text.encode()) > EMAIL_MAX:
+        raise InvalidEmail("too_long", limit=EMAIL_MAX)
+    local, at, domain = text.rpartition("@")
+    if not at or len(local) > 64 or not _LOCAL.fullmatch(local):
+        raise InvalidEmail("malformed")
+    domain = domain.lower().rstrip(".")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidEmail("malformed") from None
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise InvalidEmail("malformed")
+    if labels[-1].isdigit():
+        raise InvalidEmail("malformed")
+    return f"{local}@{domain}"
+
+
+def check_stay(visit: HasDates, arrival: date, departure: date) -> None:
+    """Refuse a stay that ends before it starts or lies outside the visit's dates."""
+    if departure < arrival:
+        raise DepartureBeforeArrival()
+    span = {"start": visit.start_date, "end": visit.end_date}
+    if not visit.start_date <= arrival <= visit.end_date:
+        raise DatesOutsideVisit("arrival_outside", **span)
+    if not visit.start_date <= departure <= visit.end_date:
+        raise DatesOutsideVisit("departure_outside", **span)
+
+
+def check_role(role: str, allowed: Iterable[str]) -> Role:
+    """Return the Role, or RoleNotAllowed when unknown or not among the visit's roles."""
+    allowed = [str(r) for r in allowed]
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise RoleNotAllowed("unknown_role", allowed=allowed) from None
+    if parsed.value not in allowed:
+        raise RoleNotAllowed(allowed=allowed)
+    return parsed
+
+
+def clean_lang(lang: str) -> str:
+    """Return a short language tag such as "sk"; InvalidText when it is not one."""
+    tag = (lang or "").strip().lower()
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{1,4})?", tag):
+        raise InvalidText("lang")
+    return tag
+
+
+_CITY_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
+def clean_visit(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a visit's fields (all of them, as they will be stored); InvalidVisit names one."""
+    titles = fields["titles"]
+    if not isinstance(titles, Mapping) or not titles:
+        raise InvalidVisit("titles")
+    clean_titles: dict[str, str] = {}
+    for lang, title in titles.items():
+        try:
+            clean_titles[clean_lang(lang)] = clean_text(title, max_len=NAME_MAX)
+        except (InvalidText, TypeError, AttributeError):
+            raise InvalidVisit("titles", lang=lang) from None
+    host_city = str(fields["host_city"]).strip().lower()
+    if not _CITY_ID.fullmatch(host_city):
+        raise InvalidVisit("host_city")
+    try:
+        venue = clean_text(fields["venue"], max_len=NAME_MAX)
+    except InvalidText as exc:
+        raise InvalidVisit("venue", problem=exc.reason) from None
+    timezone = str(fields["timezone"]).strip()
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidVisit("timezone") from None
+    start, end = fields["start_date"], fields["end_date"]
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise InvalidVisit("dates")
+    if end < start:
+        raise InvalidVisit("end_before_start")
+    capacity = fields["capacity"]
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        raise InvalidVisit("capacity")
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise InvalidVisit("capacity", limit=MAX_CAPACITY)
+    deadline = fields.get("registration_deadline")
+    if deadline is not None and (not isinstance(deadline, date) or deadline > end):
+        raise InvalidVisit("deadline_after_end")
+    roles = list(dict.fromkeys(str(r) for r in fields["roles"]))
+    if not roles or not set(roles) <= {r.value for r in Role}:
+        raise InvalidVisit("roles")
+    return {
+        "titles": clean_titles,
+        "host_city": host_city,
+        "venue": venue,
+        "timezone": timezone,
+        "start_date": start,
+        "end_date": end,
+        "capacity": capacity,
+        "registration_deadline": deadline,
+        "roles": [Role(r).value for r in Role if r.value in roles],
+    }

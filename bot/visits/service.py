@@ -1,0 +1,69 @@
+"""The visit service the handlers call: every function takes the caller's AsyncSession and `now`.
+
+Nothing here commits: run each call inside the handler's unit of work
+(`async with sessionmaker.begin() as session:`). The functions live in small modules by
+subject; this module gathers them under one name.
+"""
+
+from __future__ import annotations
+
+from bot.visits.catalogue import (
+    change_visit,
+    create_visit,
+    get_visit,
+    list_visits,
+    mark_past,
+    open_visits,
+    set_visit_status,
+)
+from bot.visits.drafts import delete_draft, load_draft, save_draft
+from bot.visits.privacy import forget, personal_data, purge
+from bot.visits.registry import (
+    check_open,
+    get_registration,
+    my_registrations,
+    register,
+    update_registration,
+    withdraw,
+)
+from bot.visits.reminders import claim_reminder, due_reminders, next_reminder_at, reminder_kind
+from bot.visits.reports import EXPORT_COLUMNS, export_rows, registration_stats
+from bot.visits.results import Notice, Offer, Reminder, Stats, VisitChange
+from bot.visits.waitlist import accept_offer, decline_offer, expire_offers
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "Notice",
+    "Offer",
+    "Reminder",
+    "Stats",
+    "VisitChange",
+    "accept_offer",
+    "change_visit",
+    "check_open",
+    "claim_reminder",
+    "create_visit",
+    "decline_offer",
+    "delete_draft",
+    "due_reminders",
+    "expire_offers",
+    "export_rows",
+    "forget",
+    "get_registration",
+    "get_visit",
+    "list_visits",
+    "load_draft",
+    "mark_past",
+    "my_registrations",
+    "next_reminder_at",
+    "open_visits",
+    "personal_data",
+    "purge",
+    "register",
+    "registration_stats",
+    "reminder_kind",
+    "save_draft",
+    "set_visit_status",
+    "update_registration",
+    "withdraw",
+]

@@ -1,0 +1,186 @@
+"""`iuc-bot ask` and `iuc-bot kb check` as scripts use them (DESIGN.md, "Outside contracts")."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.kb.answer import QuestionAnswerer
+from bot.kb.model import KnowledgeBase
+from tests.kb.test_check import EVENTS, write_kb
+
+KEYS = {"question", "answered", "lang", "text", "source", "confidence", "suggestions"}
+HTML = re.compile(r"</?[A-Za-z][^>]*>|&(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);")
+SIGNED = "bratislava-tokorozawa-agreement.signed"
+# Vague questions; the matcher is tuned over time, so the test asks it which one it is unsure of.
+VAGUE = ["agreement date", "date", "when", "who", "dohoda"]
+
+
+@pytest.fixture(scope="module")
+def vague(kb: KnowledgeBase) -> str:
+    """A question the shipped knowledge answers with suggestions only."""
+    qa = QuestionAnswerer(kb)
+    unsure = [q for q in VAGUE if qa.ask(q, "en").outcome == "suggest"]
+    assert unsure, f"none of {VAGUE} gets suggestions any more: add one that does"
+    return unsure[0]
+
+
+def iuc_bot(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` with the shipped knowledge unless KNOWLEDGE_DIR is given."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"KNOWLEDGE_DIR", "DEFAULT_LOCALE"}}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        env={**clean, "PYTHONIOENCODING": "utf-8", **env},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+
+
+def json_lines(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    """Each stdout line as a JSON object, after checking the exit status and the contract."""
+    assert done.returncode == 0, done.stderr
+    objects = [json.loads(line) for line in done.stdout.splitlines()]
+    for obj in objects:
+        assert set(obj) == KEYS
+        assert isinstance(obj["question"], str)
+        assert isinstance(obj["answered"], bool)
+        assert obj["lang"] in ("en", "sk", "ja")
+        assert isinstance(obj["text"], str)
+        assert obj["text"].strip()
+        assert not HTML.search(obj["text"]), obj["text"]
+        assert isinstance(obj["confidence"], float)
+        assert 0.0 <= obj["confidence"] <= 1.0
+        assert isinstance(obj["suggestions"], list)
+        assert all(isinstance(s, str) and s for s in obj["suggestions"])
+        if obj["answered"]:
+            assert isinstance(obj["source"], str)
+            assert obj["suggestions"] == []
+        else:
+            assert obj["source"] is None
+    return objects
+
+
+def test_batch_json_answers_each_line_in_its_own_language(vague: str) -> None:
+    questions = [
+        "When was the partnership agreement signed?",
+        "kedy bola podpisana zmluva",
+        "",
+        "協定はいつ署名されましたか",
+        "aké bude zajtra počasie vo Viedni",
+        vague,
+        "Imura",
+    ]
+    done = iuc_bot("ask", "--json", "--lang", "sk", stdin="\n".join(questions) + "\n")
+    en, sk, ja, weather, unsure, imura = json_lines(done)
+    assert [o["question"] for o in (en, sk, ja, weather, unsure, imura)] == [
+        q for q in questions if q
+    ]
+    assert (en["lang"], en["answered"], en["source"]) == ("en", True, SIGNED)
+    assert "15 October 2018" in en["text"]
+    assert (sk["lang"], sk["source"]) == ("sk", SIGNED)
+    assert "15. októbra 2018" in sk["text"]
+    assert (ja["lang"], ja["source"]) == ("ja", SIGNED)
+    assert "2018年10月15日" in ja["text"]
+    assert (weather["lang"], weather["answered"], weather["suggestions"]) == ("sk", False, [])
+    assert "Oddelenie stratégií a projektov" in weather["text"]
+    assert unsure["answered"] is False
+    assert len(unsure["suggestions"]) >= 2
+    assert all(s in unsure["text"] for s in unsure["suggestions"])
+    # A bare name says nothing about the language: the answer is in --lang.
+    assert (imura["lang"], imura["source"]) == ("sk", "imura.who")
+    assert "koordinátorom" in imura["text"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [
+        pytest.param("en", "coordinator", id="en"),
+        pytest.param("sk-SK", "koordinátorom", id="sk-SK"),
+        pytest.param("ja", "コーディネーター", id="ja"),
+    ],
+)
+def test_a_bare_name_is_answered_in_the_askers_language(lang: str, word: str) -> None:
+    [answer] = json_lines(iuc_bot("ask", "--json", "--lang", lang, "Imura"))
+    assert answer["lang"] == lang[:2]
+    assert word in answer["text"]
+
+
+def test_windows_line_endings_and_html_looking_questions() -> None:
+    stdin = "Imura\r\n<b>agreement</b> & <script>signed</script>?\r\n\r\n"
+    first, second = json_lines(iuc_bot("ask", "--json", stdin=stdin))
+    assert first["question"] == "Imura"
+    assert second["question"] == "<b>agreement</b> & <script>signed</script>?"
+
+
+def test_default_locale_is_the_fallback_language() -> None:
+    [answer] = json_lines(iuc_bot("ask", "--json", "Imura", DEFAULT_LOCALE="ja"))
+    assert answer["lang"] == "ja"
+
+
+def test_plain_mode_prints_the_answer() -> None:
+    done = iuc_bot("ask", "kedy", "bola", "podpisana", "zmluva")
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    assert "15. októbra 2018" in line
+    assert not HTML.search(done.stdout)
+
+
+def test_plain_mode_numbers_the_suggestions(vague: str) -> None:
+    done = iuc_bot("ask", "--lang", "en", vague)
+    assert done.returncode == 0, done.stderr
+    first, *suggestions = done.stdout.splitlines()
+    assert first == "I am not sure what you mean. Did you mean one of these?"
+    assert [s.split(".")[0].strip() for s in suggestions] == [
+        str(i) for i in range(1, len(suggestions) + 1)
+    ]
+    assert len(suggestions) >= 2
+
+
+@pytest.mark.parametrize("lang", ["xx", "pt-br", "english"])
+def test_an_unknown_lang_exits_2(lang: str) -> None:
+    done = iuc_bot("ask", "--json", "--lang", lang, "Imura")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert "--lang" in line
+
+
+def test_kb_check_on_the_shipped_knowledge_passes() -> None:
+    done = iuc_bot("kb", "check")
+    assert done.returncode == 0, done.stderr
+    assert "OK" in done.stdout
+
+
+def test_ask_with_a_broken_knowledge_dir_exits_1_naming_file_and_line(tmp_path: Path) -> None:
+    broken = write_kb(
+        tmp_path / "knowledge",
+        places="places:\n  - id: [bratislava\n",
+        events=EVENTS.replace("place: bratislava", "place: atlantis"),
+    )
+    done = iuc_bot("ask", "--json", "Imura", KNOWLEDGE_DIR=str(broken))
+    assert done.returncode == 1
+    assert done.stdout == ""
+    problems = done.stderr.splitlines()
+    assert any(re.match(r"places\.yaml:\d+: ", p) for p in problems), problems
+    assert any(p.startswith("events.yaml:8: ") and "atlantis" in p for p in problems), problems
+    assert problems[-1].endswith("problems.")
+    done = iuc_bot("kb", "check", KNOWLEDGE_DIR=str(broken))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == problems
+
+
+def test_ask_with_a_missing_knowledge_dir_names_the_variable(tmp_path: Path) -> None:
+    done = iuc_bot("ask", "Imura", KNOWLEDGE_DIR=str(tmp_path / "nowhere"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("iuc-bot: KNOWLEDGE_DIR is malformed")
