@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from bot.kb.model import KnowledgeBase
@@ -47,6 +48,9 @@ AT_PARTICLES = ("で", "に", "へ")
 FROM_WORDS = frozenset({"from", "z", "zo"})
 
 
+_LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
+
+
 class Analyzer:
     """Knows the names, aliases and concept words of one knowledge base."""
 
@@ -69,11 +73,18 @@ class Analyzer:
         ]
         self.places = {f"#{r.id}" for r in kb.records.values() if r.collection == "places"}
         self.stopwords = frozenset(normalize(w) for words in kb.stopwords.values() for w in words)
-        latin = sorted((p for p in phrases if not is_japanese(p)), key=len, reverse=True)
-        japanese = sorted((p for p in phrases if is_japanese(p)), key=len, reverse=True)
-        self.phrases = phrases
-        self._latin_re = _alternation(latin, bounded=True)
-        self._japanese_re = _alternation(japanese, bounded=False)
+        # Phrases are looked up, not searched with one big regular expression: its cost grows
+        # with every alias, and a knowledge base of thousands of facts would crawl.
+        self._latin: dict[str, str] = {}
+        self._japanese: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for phrase, token in phrases.items():
+            if is_japanese(phrase):
+                self._japanese[phrase[0]].append((phrase, token))
+            else:
+                self._latin[phrase] = token
+        for candidates in self._japanese.values():
+            candidates.sort(key=lambda item: len(item[0]), reverse=True)
+        self._max_words = max((p.count(" ") + 1 for p in self._latin), default=1)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
             self._by_initial[word[0]].append(word)
@@ -106,17 +117,13 @@ class Analyzer:
         folded = kana_fold(norm)
         found: list[str] = []
         chars = list(norm)
-        for pattern in (self._japanese_re, self._latin_re):
-            if pattern is None:
-                continue
-            for match in pattern.finditer(folded):
-                token = self.phrases[match.group()]
-                found.append(token)
-                before = norm[: match.start()].split()
-                found.extend(
-                    self._place_role(token, before[-1] if before else "", folded[match.end() :])
-                )
-                chars[match.start() : match.end()] = " " * (match.end() - match.start())
+        spans = self._japanese_phrases(folded) if is_japanese(norm) else []
+        spans += self._latin_phrases(folded, spans)
+        for start, end, token in sorted(spans):
+            found.append(token)
+            before = norm[:start].split()
+            found.extend(self._place_role(token, before[-1] if before else "", folded[end:]))
+            chars[start:end] = " " * (end - start)
         previous = ""
         for word in tokens("".join(chars)):
             if word not in self.stopwords:
@@ -128,6 +135,43 @@ class Analyzer:
             if cities <= set(found):
                 found.append(pair)
         return list(dict.fromkeys(found))
+
+    def _japanese_phrases(self, folded: str) -> list[tuple[int, int, str]]:
+        """Names and concepts written in Japanese, longest first at each position."""
+        spans = []
+        i = 0
+        while i < len(folded):
+            for phrase, token in self._japanese.get(folded[i], ()):
+                if folded.startswith(phrase, i):
+                    spans.append((i, i + len(phrase), token))
+                    i += len(phrase)
+                    break
+            else:
+                i += 1
+        return spans
+
+    def _latin_phrases(
+        self, folded: str, taken: list[tuple[int, int, str]]
+    ) -> list[tuple[int, int, str]]:
+        """Names and concepts of several Latin words ("city hall", "do kedy"), longest first."""
+        words = [
+            m.span()
+            for m in _LATIN_WORD.finditer(folded)
+            if not any(s <= m.start() < e for s, e, _ in taken)
+        ]
+        spans = []
+        i = 0
+        while i < len(words):
+            for n in range(min(self._max_words, len(words) - i), 1, -1):
+                start, end = words[i][0], words[i + n - 1][1]
+                token = self._latin.get(folded[start:end])
+                if token:
+                    spans.append((start, end, token))
+                    i += n
+                    break
+            else:
+                i += 1
+        return spans
 
     def _place_role(self, token: str, before: str, after: str) -> list[str]:
         """Place markers: "in X", "v X", "Xで" give @at#X; "from X", "z X", "Xから" @from#X."""
@@ -148,7 +192,13 @@ class Analyzer:
         if len(token) < 4:
             return token
         best, best_sim = token, 0.89
-        for word in self._by_initial.get(token[0], ()):
+        for word, _, _ in process.extract(
+            token,
+            self._by_initial.get(token[0], ()),
+            scorer=Indel.normalized_similarity,
+            score_cutoff=0.6,
+            limit=10,
+        ):
             sim = word_similarity(token, word)
             if sim > best_sim:
                 best, best_sim = self.words[word], sim
@@ -166,13 +216,3 @@ class Analyzer:
         if score["sk"] == score["en"]:
             return None
         return "sk" if score["sk"] > score["en"] else "en"
-
-
-def _alternation(phrases: list[str], *, bounded: bool) -> re.Pattern[str] | None:
-    if not phrases:
-        return None
-    body = "|".join(re.escape(p) for p in phrases)
-    if bounded:
-        # Latin phrases must be whole words, also inside Japanese text ("tokorozawaとの協定").
-        return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
-    return re.compile(body)
