@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 from bot.db.url import async_url
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_POOL_TIMEOUT_S = 30
 
 # WAL lets readers proceed while one writer commits; NORMAL is durable under WAL except for
 # the last transactions on power loss; SQLite leaves foreign keys off unless asked, per
@@ -32,7 +33,12 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the asyncio engine for an operator's DATABASE_URL (SQLite or PostgreSQL)."""
     target = async_url(url)
     if make_url(target).get_backend_name() == "sqlite":
-        engine = create_async_engine(target, echo=echo)
+        # SQLite lets one writer in at a time, and a writer that finds it busy sleeps in
+        # steps of milliseconds. One connection per process queues the transactions in the
+        # pool instead, without sleeping; busy_timeout still covers a second process.
+        engine = create_async_engine(
+            target, echo=echo, pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S
+        )
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         return engine
     return create_async_engine(

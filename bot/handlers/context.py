@@ -55,23 +55,36 @@ async def identify(update: Update, context: IUCContext) -> Translator:
     used with them, else the one Telegram reports.
     """
     services = context.services
-    user = update.effective_user
-    telegram_lang = user.language_code if user else None
-    if user is None or services.sessions is None:
-        return Translator(negotiate(telegram_lang, services.settings.default_locale))
+    if update.effective_user is None or services.sessions is None:
+        return Translator(language_for(update, context, None))
     try:
         async with services.sessions.begin() as session:
-            row = await repo.touch_user(
-                session,
-                user.id,
-                telegram_language=telegram_lang,
-                first_name=user.first_name,
-                now=services.clock(),
-            )
-            chosen = row.language
+            chosen = await record_user(session, update, services)
     except SQLAlchemyError:
         log.warning("could not record user; answering without the stored language", exc_info=True)
         chosen = (context.user_data or {}).get("lang")
-    lang = negotiate(chosen, telegram_lang, services.settings.default_locale)
-    context.user_data["lang"] = lang
-    return Translator(lang)
+    return Translator(language_for(update, context, chosen))
+
+
+async def record_user(session: AsyncSession, update: Update, services: Services) -> str | None:
+    """Insert or refresh the user in the session's transaction; returns their /language choice."""
+    user = update.effective_user
+    row = await repo.touch_user(
+        session,
+        user.id,
+        telegram_language=user.language_code,
+        first_name=user.first_name,
+        now=services.clock(),
+    )
+    return row.language
+
+
+def language_for(update: Update, context: IUCContext, chosen: str | None) -> str:
+    """The stored choice, else Telegram's language_code, else DEFAULT_LOCALE; remembered."""
+    user = update.effective_user
+    lang = negotiate(
+        chosen, user.language_code if user else None, context.services.settings.default_locale
+    )
+    if context.user_data is not None:
+        context.user_data["lang"] = lang
+    return lang

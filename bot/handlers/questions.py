@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.db import repo
 from bot.db.models import Feedback, Outcome
-from bot.handlers.context import IUCContext, identify
+from bot.handlers.context import IUCContext, identify, language_for, record_user
 from bot.handlers.replies import (
     answer_html,
     answer_keyboard,
@@ -19,7 +19,6 @@ from bot.handlers.replies import (
     unless_unchanged,
 )
 from bot.i18n import Translator, negotiate
-from bot.kb.answer import Answer
 from bot.kb.render import render_fact
 
 log = logging.getLogger(__name__)
@@ -30,10 +29,29 @@ OUTCOMES = {"answer": Outcome.ANSWERED, "suggest": Outcome.SUGGESTED, "unknown":
 async def question(update: Update, context: IUCContext) -> None:
     """Sends the answer, or suggestion buttons, or an honest "I don't know"."""
     message = update.effective_message
-    t = await identify(update, context)
+    services = context.services
     text = _without_mention(message.text or message.caption or "", context.bot.username)
-    answer = context.services.qa.ask(text, t.lang)
-    log_id = await _log(context, update.effective_user.id, answer)
+    try:
+        # One transaction for the user and the log: one commit per question, not two.
+        async with services.sessions.begin() as session:
+            lang = language_for(update, context, await record_user(session, update, services))
+            answer = services.qa.ask(text, lang)
+            log_id = await repo.log_question(
+                session,
+                telegram_id=update.effective_user.id,
+                text=answer.question[:4096],
+                lang=answer.lang,
+                entry_id=answer.entry,
+                confidence=answer.confidence,
+                outcome=OUTCOMES[answer.outcome],
+                now=services.clock(),
+            )
+    except SQLAlchemyError:
+        # The answer matters more than the log: reply without buttons that need a log id.
+        log.warning("could not record the question; answering anyway", exc_info=True)
+        lang = language_for(update, context, context.user_data.get("lang"))
+        answer = services.qa.ask(text, lang)
+        log_id = None
     reply_t = Translator(answer.lang)
     pieces = split_message(answer_html(answer))
     for i, piece in enumerate(pieces):
@@ -103,28 +121,6 @@ async def feedback(update: Update, context: IUCContext) -> None:
         return
     await query.answer(t.gettext("Thank you for your feedback!"))
     await unless_unchanged(query.edit_message_reply_markup(None))
-
-
-async def _log(context: IUCContext, user_id: int, answer: Answer) -> int | None:
-    sessions = context.services.sessions
-    if sessions is None:
-        return None
-    try:
-        async with sessions.begin() as session:
-            return await repo.log_question(
-                session,
-                telegram_id=user_id,
-                text=answer.question[:4096],
-                lang=answer.lang,
-                entry_id=answer.entry,
-                confidence=answer.confidence,
-                outcome=OUTCOMES[answer.outcome],
-                now=context.services.clock(),
-            )
-    except SQLAlchemyError:
-        # The answer matters more than the log: reply without buttons that need a log id.
-        log.warning("could not log question", exc_info=True)
-        return None
 
 
 async def _update_log(

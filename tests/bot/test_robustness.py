@@ -268,7 +268,7 @@ async def test_database_down_still_answers_without_buttons(
     await bot.feed(bot.api.sticker_update(7, language_code=lang))
     assert bot.api.messages(7)[-1].plain.startswith(TEXT_ONLY[lang])
     assert errors(caplog) == []
-    assert any("could not log question" in r.message for r in caplog.records)
+    assert any("could not record the question" in r.message for r in caplog.records)
     broken = bot.app.bot_data.pop("broken engine", None)
     if broken is not None:
         await broken.dispose()
