@@ -23,6 +23,7 @@ INTENT_WEIGHT = 2.0
 # unrelated to it cannot answer a question about it. Common ones (Bratislava) never veto.
 SPECIFIC_SHARE = 0.2
 KANA_WEIGHT = 0.3  # hiragana runs are mostly grammar
+COMMON_POSTINGS = 1000  # entries; only knowledge bases far bigger than the shipped one reach it
 FUZZY_PREFILTER = 0.6  # Indel similarity that a word must reach before the finer comparison
 
 
@@ -68,13 +69,18 @@ class Index:
         for intent in INTENTS & self.idf.keys():
             self.idf[intent] = max(self.idf[intent], INTENT_WEIGHT)
         self.unknown_weight = math.log(1 + total)  # as rare as a word of a single fact
-        # Alternate questions by token, and the weight of each, to score phrasings in one pass.
-        alt_postings: dict[str, list[int]] = defaultdict(list)
-        for alt, toks in enumerate(alt_tokens):
-            for tok in toks:
-                alt_postings[tok].append(alt)
-        self.alt_postings = {tok: tuple(alts) for tok, alts in alt_postings.items()}
-        self.alt_total = [sum(self.idf[t] for t in toks) for toks in alt_tokens]
+        # Per entry, its alternate questions as (token, weight) pairs with their total weight.
+        self.phrasings: list[list[tuple[tuple[tuple[str, float], ...], float]]] = [
+            [] for _ in self.entries
+        ]
+        for entry, toks in zip(self.alt_entry, alt_tokens, strict=True):
+            pairs = tuple((t, self.idf[t]) for t in toks)
+            self.phrasings[entry].append((pairs, sum(w for _, w in pairs)))
+        # Tokens in a large share of a big knowledge base (@when) are only added to candidates
+        # found through rarer tokens: walking their long postings costs much and decides little.
+        self.common = {
+            t: frozenset(ids) for t, ids in self.postings.items() if len(ids) > COMMON_POSTINGS
+        }
         self.specific = frozenset(
             t
             for t, ids in self.postings.items()
@@ -112,19 +118,13 @@ class Index:
                 found[candidate] = sim
         return dict(sorted(found.items(), key=lambda kv: kv[1], reverse=True)[:3])
 
-    def phrasing_scores(self, matched: dict[str, float]) -> dict[int, float]:
-        """Per entry, how much of its closest alternate question the matched tokens cover."""
-        covered: dict[int, float] = defaultdict(float)
-        for token, sim in matched.items():
-            weight = self.idf[token] * sim
-            for alt in self.alt_postings.get(token, ()):
-                covered[alt] += weight
-        best: dict[int, float] = {}
-        for alt, value in covered.items():
-            entry = self.alt_entry[alt]
-            share = value / self.alt_total[alt]
-            if share > best.get(entry, 0.0):
-                best[entry] = share
+    def phrasing_score(self, entry: int, matched: dict[str, float]) -> float:
+        """How much of the entry's closest alternate question the matched tokens cover."""
+        best = 0.0
+        for pairs, total in self.phrasings[entry]:
+            share = sum(w * matched.get(t, 0.0) for t, w in pairs) / total
+            if share > best:
+                best = share
         return best
 
 

@@ -81,19 +81,27 @@ class Matcher:
         total_weight = sum(weights)
         coverage: dict[int, float] = defaultdict(float)
         matched: dict[str, float] = {}
+        common: list[tuple[float, dict[str, float]]] = []
         for weight, matches in zip(weights, expanded, strict=True):
-            best: dict[int, float] = {}
             for vocab, sim in matches.items():
                 matched[vocab] = max(matched.get(vocab, 0.0), sim)
-                for entry in index.postings[vocab]:
-                    if sim > best.get(entry, 0.0):
-                        best[entry] = sim
-            for entry, sim in best.items():
-                coverage[entry] += weight * sim
+            if any(v in index.common for v in matches):
+                common.append((weight, matches))
+            else:
+                _accumulate(coverage, weight, matches, index.postings)
+        if common and not coverage:  # only common words: no rarer ones to find candidates
+            for weight, matches in common:
+                _accumulate(coverage, weight, matches, index.postings)
+        else:
+            for weight, matches in common:
+                for entry in coverage:
+                    coverage[entry] += weight * max(
+                        (s for v, s in matches.items() if entry in index.common.get(v, ())),
+                        default=0.0,
+                    )
         named = {t for t in query if t in index.specific}
         kinds = {t for t in query if t[0] == "@"}
         asked = {t for t in query if t[0] in "@#"}
-        phrasing = index.phrasing_scores(matched)
         scored = []
         for entry in sorted(coverage, key=coverage.__getitem__, reverse=True)[:CANDIDATES]:
             related = index.related[entry]
@@ -102,7 +110,7 @@ class Matcher:
                 continue
             score = QUERY_WEIGHT * coverage[entry] / total_weight + (
                 1 - QUERY_WEIGHT
-            ) * phrasing.get(entry, 0.0)
+            ) * index.phrasing_score(entry, matched)
             scored.append((score if kinds <= related else score * INTENT_PENALTY, entry))
         if not scored:
             return unknown()
@@ -141,6 +149,22 @@ class Matcher:
         if facts:
             return Match("suggest", None, 0.5, tuple(facts[:3]), lang, entities)
         return Match("unknown", None, 0.0, (), lang, entities)
+
+
+def _accumulate(
+    coverage: dict[int, float],
+    weight: float,
+    matches: dict[str, float],
+    postings: dict[str, tuple[int, ...]],
+) -> None:
+    """Add one question token's weight to every entry that has it (its best similarity)."""
+    best: dict[int, float] = {}
+    for vocab, sim in matches.items():
+        for entry in postings[vocab]:
+            if sim > best.get(entry, 0.0):
+                best[entry] = sim
+    for entry, sim in best.items():
+        coverage[entry] += weight * sim
 
 
 def _looks_like_name(token: str, question: str) -> bool:
