@@ -18,13 +18,26 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import jobs
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.session import make_engine, make_sessionmaker
-from bot.handlers import other, questions, start
+from bot.handlers import (
+    coordinator,
+    coordinator_edit,
+    coordinator_reports,
+    myvisits,
+    offers,
+    other,
+    privacy,
+    questions,
+    registration,
+    start,
+)
 from bot.handlers.context import IUCContext, Services
 from bot.kb.answer import QuestionAnswerer
 from bot.menus import set_menus
+from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +60,9 @@ def build_application(
         .context_types(ContextTypes(context=IUCContext))
         .post_init(_post_init(services, migrate_on_start))
         .post_shutdown(_post_shutdown)
-        # Updates of different users are independent; answering them concurrently keeps one
-        # slow database write from holding up everybody else.
-        .concurrent_updates(True)
+        # Updates of different chats are independent; answering them concurrently keeps one
+        # slow database write from holding up everybody else. One chat's stay in order.
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if rate_limit:
         # Telegram's flood limits: retries a 429 once after the time it names.
@@ -70,6 +83,60 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", start.help_command, filters=new))
     app.add_handler(CommandHandler("language", start.language, filters=new))
     app.add_handler(CommandHandler("cancel", start.cancel, filters=new))
+    # --- Coordinators: /visits, /registrations, /export and the visit buttons. -------------
+    # Private chats only (a CSV of names must not land in a group). Every handler re-checks
+    # COORDINATOR_IDS itself and refuses others politely, so the commands never fall through
+    # to "unknown command"; the callback patterns admit only what the handlers parse.
+    coordinators = filters.User(user_id=app.bot_data["services"].settings.coordinator_ids)
+    for name, handler in (
+        ("visits", coordinator.visits),
+        ("registrations", coordinator_reports.registrations),
+        ("export", coordinator_reports.export),
+    ):
+        app.add_handler(CommandHandler(name, handler, filters=new & private))
+    for handler, pattern in (
+        (coordinator.show_visit, r"^cv:show:\d{1,18}\Z"),
+        (coordinator.set_status, r"^cv:(open|close):\d{1,18}\Z"),
+        (coordinator.send_link, r"^cv:link:\d{1,18}\Z"),
+        (coordinator_edit.change_visit, r"^cv:(dates|cap):\d{1,18}\Z"),
+        (coordinator_edit.new_visit, r"^cv:new\Z"),
+        (coordinator_edit.button, r"^ce:((city|role):[a-z-]{1,32}|skip|done|create|cancel)\Z"),
+        (coordinator_reports.registrations, r"^cr:\d{1,18}\Z"),
+        (coordinator_reports.export, r"^cx:\d{1,18}\Z"),
+    ):
+        app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
+    # A coordinator creating or changing a visit types the answers: group -2 runs before the
+    # registration's text routing and the questions, and passes the text on (no
+    # ApplicationHandlerStop) when the coordinator has no "edit_visit" draft.
+    coordinator_text = new & private & coordinators & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(coordinator_text, coordinator_edit.text_step), group=-2)
+    app.add_handler(
+        CommandHandler("cancel", coordinator_edit.cancel, filters=new & private & coordinators),
+        group=-2,
+    )
+    # --- end of the coordinators' handlers ---------------------------------------------------
+    # --- Delegates: /register (and /start visit_<id>), /myvisits, offers, /mydata, /forget_me.
+    # The conversation's step is in the database (a draft), not in a ConversationHandler, so
+    # its typed answers are routed in group -1, before the questions: the router looks the
+    # draft up and stops the update when it took the text, else passes it on. /cancel (in
+    # start.py) deletes the draft.
+    for name, handler in (
+        ("register", registration.register),
+        ("myvisits", myvisits.myvisits),
+        ("mydata", privacy.mydata),
+        ("forget_me", privacy.forget_me),
+    ):
+        app.add_handler(CommandHandler(name, handler, filters=new & private))
+    for handler, pattern in (
+        (registration.button, r"^r:[a-z_]{1,16}:[a-z0-9_]{1,20}\Z"),
+        (myvisits.button, r"^m:(c|f|r|n|x|w|wy|wn):\d{1,18}(:[a-z_]{1,16})?\Z"),
+        (offers.answered, r"^o:[ad]:\d{1,18}\Z"),
+        (privacy.forget_chosen, r"^pv:(forget|keep)\Z"),
+    ):
+        app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
+    registration_text = new & private & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(registration_text, registration.route_text), group=-1)
+    # --- end of the delegates' handlers --------------------------------------------------------
     # Callback data comes back from the client and can be stale or forged: the patterns admit
     # only what the handlers can parse (log ids fit a BIGINT), the last handler the rest.
     app.add_handler(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
@@ -116,7 +183,8 @@ def _post_init(services: Services, migrate_on_start: bool):
         engine = make_engine(url)
         app.bot_data["engine"] = engine
         services.sessions = make_sessionmaker(engine)
-        await set_menus(app.bot)
+        await set_menus(app.bot, services.settings.coordinator_ids)
+        jobs.schedule(app)  # reminders, offers, past visits, purge: see bot/jobs.py
 
     return post_init
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 from html import escape
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 
 from bot.db import repo
+from bot.handlers import registration
 from bot.handlers.context import IUCContext, identify
 from bot.handlers.replies import callback, unless_unchanged
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
@@ -31,6 +34,11 @@ def help_text(t: Translator, context: IUCContext) -> str:
                 "Commands:\n/help – this message\n/language – choose your language\n"
                 "/cancel – stop what you are doing"
             ),
+            t.gettext(
+                "Visits:\n/register – register for a visit\n"
+                "/myvisits – see, change or withdraw your registrations\n"
+                "/mydata – everything I store about you\n/forget_me – erase your data"
+            ),
         ]
     )
 
@@ -41,6 +49,17 @@ async def start(update: Update, context: IUCContext) -> None:
     name = escape(update.effective_user.first_name or "") if update.effective_user else ""
     greeting = t.gettext("Hello, {name}!").format(name=name) if name else t.gettext("Hello!")
     payload = context.args[0] if context.args else ""
+    # Coordinators share t.me/<bot>?start=visit_<id>: straight into the registration.
+    link = re.fullmatch(r"visit_(\d{1,18})", payload)
+    private = update.effective_chat.type == ChatType.PRIVATE
+    if (
+        link
+        and private
+        and await registration.start_from_link(
+            update, context, t, int(link[1]), greeting=f"<b>{greeting}</b>"
+        )
+    ):
+        return
     parts = [f"<b>{greeting}</b>", help_text(t, context)]
     if payload:
         # Deep links are the only way outsiders put text into /start; unknown ones are
@@ -105,8 +124,18 @@ async def language_chosen(update: Update, context: IUCContext) -> None:
 
 
 async def cancel(update: Update, context: IUCContext) -> None:
-    """Ends whatever the user was doing."""
+    """Ends whatever the user was doing: a registration or a change in progress is deleted."""
     t = await identify(update, context)
-    await update.effective_message.reply_html(
-        t.gettext("Cancelled. Ask me anything about the IUC programme.")
-    )
+    try:
+        ended = await registration.cancel_conversations(update, context)
+    except SQLAlchemyError:
+        log.warning("could not delete a conversation draft", exc_info=True)
+        await update.effective_message.reply_html(
+            t.gettext("Sorry, I could not save that. Please try again.")
+        )
+        return
+    if ended:
+        text = t.gettext("Cancelled. Nothing of what you started was saved.")
+    else:
+        text = t.gettext("Cancelled. Ask me anything about the IUC programme.")
+    await update.effective_message.reply_html(text)

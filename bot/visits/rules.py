@@ -172,7 +172,8 @@ def clean_text(value: str, *, max_len: int = NAME_MAX) -> str:
         if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
             raise InvalidText("control_characters")
     text = " ".join(text.split())
-    if not text:
+    # Zero-width characters alone (U+200B, U+FEFF...) are no answer either; emoji keep theirs.
+    if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text):
         raise InvalidText("empty")
     if len(text) > max_len:
         raise InvalidText("too_long", limit=max_len)

@@ -168,7 +168,10 @@ async def test_missing_language_code_falls_back_to_the_default(bot: Harness) -> 
 async def test_menus_and_descriptions_are_set_per_language(bot: Harness) -> None:
     for lang, word in (("en", "Choose your language"), ("sk", "jazyk"), ("ja", "言語")):
         commands = dict(bot.api.commands(language_code=lang))
-        assert set(commands) == {"start", "help", "language", "cancel"}
+        assert set(commands) == {
+            *("start", "help", "language", "cancel"),
+            *("register", "myvisits", "mydata", "forget_me"),
+        }
         assert word in commands["language"]
         assert bot.api.description(lang)
         assert bot.api.short_description(lang)

@@ -49,6 +49,7 @@ def test_clean_text_accepts(given: str, expected: str) -> None:
 TEXT_BAD = [
     ("empty", "", "empty", None),
     ("only-spaces", "   \n\t ", "empty", None),
+    ("only-zero-width", "\u200b \ufeff\u200d", "empty", None),
     ("500-characters", "Ľ" * 500, "too_long", 200),
     ("201-characters", "a" * 201, "too_long", 200),
     ("nul", "Jana\x00", "control_characters", None),

@@ -1,0 +1,217 @@
+"""/mydata (everything stored about the person) and /forget_me (erase it, after a confirmation)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime
+from html import escape
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.handlers.context import IUCContext, identify
+from bot.handlers.replies import MESSAGE_LIMIT, callback, split_message, unless_unchanged
+from bot.handlers.visit_views import field_label, value_text
+from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.visits import service
+
+log = logging.getLogger(__name__)
+
+_REGISTRATION_FIELDS = (
+    "status",
+    "full_name",
+    "organisation",
+    "city",
+    "role",
+    "arrival",
+    "departure",
+    "dietary",
+    "accessibility",
+    "email",
+    "consent_at",
+)
+
+
+def _when(t: Translator, value: Any) -> str:
+    """An ISO timestamp as a date and UTC time; anything else as it is."""
+    if not value:
+        return t.pgettext("answer", "none")
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{t.date(moment.date())} {moment:%H:%M} UTC"
+
+
+def _line(label: str, value: str) -> str:
+    return f"{escape(label)}: {escape(value, quote=False)}"
+
+
+def _blocks(t: Translator, data: dict[str, Any]) -> list[str]:
+    """The stored data as HTML blocks, each small enough for one message."""
+    heading = t.gettext("Everything I store about you")
+    blocks = [
+        f"<b>{escape(heading)}</b>\n"
+        + _line(t.gettext("Telegram user id"), str(data["telegram_id"]))
+    ]
+    user = data.get("user")
+    if user:
+        chosen = user.get("language")
+        settings = t.gettext("Your settings")
+        blocks.append(
+            "\n".join(
+                [
+                    f"<b>{escape(settings)}</b>",
+                    _line(
+                        t.gettext("Language chosen with /language"),
+                        LANGUAGE_NAMES.get(chosen, chosen or t.pgettext("answer", "none")),
+                    ),
+                    _line(
+                        t.gettext("Language of your Telegram app"),
+                        user.get("telegram_language") or t.pgettext("answer", "none"),
+                    ),
+                    _line(t.gettext("First name"), user.get("first_name") or ""),
+                    _line(t.gettext("First message"), _when(t, user.get("first_seen"))),
+                    _line(t.gettext("Last message"), _when(t, user.get("last_seen"))),
+                ]
+            )
+        )
+    for registration in data["registrations"]:
+        titles = registration.get("visit_titles") or {}
+        title = titles.get(t.lang) or titles.get("en") or str(registration["visit_id"])
+        lines = [f"<b>{escape(title, quote=False)}</b>"]
+        for name in _REGISTRATION_FIELDS:
+            value = registration.get(name)
+            shown = _when(t, value) if name == "consent_at" else value_text(t, name, value)
+            lines.append(_line(field_label(t, name), shown))
+        blocks.append("\n".join(lines))
+    unfinished = t.gettext("Not finished yet (a registration or a change)")
+    for draft in data["drafts"]:
+        lines = [f"<b>{escape(unfinished)}</b>"]
+        lines += [
+            _line(field_label(t, key), value_text(t, key, value))
+            for key, value in draft["data"].items()
+            if key not in ("editing", "visit_id", "registration_id", "consent_at")
+        ]
+        blocks.append("\n".join(lines))
+    questions = data["questions"]
+    if questions:
+        blocks.append(
+            "<b>{}</b>".format(
+                escape(
+                    t.ngettext(
+                        "{count} question you asked", "{count} questions you asked", len(questions)
+                    ).format(count=len(questions))
+                )
+            )
+        )
+        blocks += [
+            f"• {escape(_when(t, q['created_at']))}: {escape(q['text'], quote=False)}"
+            for q in questions
+            if q["text"]
+        ]
+    return blocks
+
+
+def pack(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Blocks joined by blank lines into as few messages as fit under the limit."""
+    pieces: list[str] = []
+    for block in blocks:
+        if pieces and len(pieces[-1]) + 2 + len(block) <= limit:
+            pieces[-1] += "\n\n" + block
+        elif len(block) <= limit:
+            pieces.append(block)
+        else:
+            # Only a very long question gets here; its line carries no tags to cut in two.
+            pieces.extend(split_message(block, limit))
+    return pieces
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+async def mydata(update: Update, context: IUCContext) -> None:
+    """Sends everything stored about the person: readable messages and my-data.json."""
+    t = await identify(update, context)
+    try:
+        async with context.services.sessions.begin() as session:
+            data = await service.personal_data(session, update.effective_user.id)
+    except SQLAlchemyError:
+        log.warning("could not read personal data", exc_info=True)
+        await update.effective_message.reply_html(
+            escape(
+                t.gettext("Sorry, something went wrong on my side. Please try again in a moment.")
+            )
+        )
+        return
+    for piece in pack(_blocks(t, data)):
+        await update.effective_message.reply_html(piece)
+    content = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+    await update.effective_message.reply_document(
+        document=content.encode("utf-8"),
+        filename="my-data.json",
+        caption=t.gettext("The same data as a JSON file."),
+    )
+
+
+async def forget_me(update: Update, context: IUCContext) -> None:
+    """Says what will be erased and asks for a confirmation."""
+    t = await identify(update, context)
+    text = "\n\n".join(
+        [
+            t.gettext(
+                "This erases your personal data: your name, organisation, city, needs and "
+                "e-mail in all your registrations, a registration in progress, the text of "
+                "your questions and your settings."
+            ),
+            t.gettext(
+                "Your registrations stay counted without your name, so that the coordinators' "
+                "figures stay right, but you will no longer be able to see or change them. "
+                "This cannot be undone."
+            ),
+            t.gettext("Do you want to erase your data?"),
+        ]
+    )
+    buttons = [
+        InlineKeyboardButton(
+            t.pgettext("button", "Yes, erase my data"), callback_data=callback("pv", "forget")
+        ),
+        InlineKeyboardButton(
+            t.pgettext("button", "No, keep it"), callback_data=callback("pv", "keep")
+        ),
+    ]
+    await update.effective_message.reply_html(
+        escape(text), reply_markup=InlineKeyboardMarkup([buttons])
+    )
+
+
+async def forget_chosen(update: Update, context: IUCContext) -> None:
+    """Erases the person's data after "Yes", or leaves everything after "No"."""
+    query = update.callback_query
+    t = await identify(update, context)
+    if query.data != "pv:forget":
+        await query.answer()
+        await unless_unchanged(query.edit_message_text(escape(t.gettext("Nothing was erased."))))
+        return
+    services = context.services
+    try:
+        async with services.sessions.begin() as session:
+            count = await service.forget(session, query.from_user.id, services.clock())
+    except SQLAlchemyError:
+        log.warning("could not erase personal data", exc_info=True)
+        await query.answer(t.gettext("Sorry, I could not save that. Please try again."))
+        return
+    await query.answer()
+    # Nothing of the person stays in this process's memory either.
+    context.user_data.clear()
+    text = t.ngettext(
+        "Your personal data is erased; {count} registration was anonymised.",
+        "Your personal data is erased; {count} registrations were anonymised.",
+        count,
+    ).format(count=count)
+    await unless_unchanged(query.edit_message_text(escape(text)))

@@ -1,0 +1,162 @@
+"""/register and the deep link visit_<id>: a conversation saved in the database after every step.
+
+The step lives in the database (service.save_draft), not in one process, so a restart or a
+second bot process carries on at the same question. An answer the database does not take
+is kept in user_data and replayed by "Try again".
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.handlers import myvisits_change
+from bot.handlers.context import IUCContext, identify
+from bot.handlers.registration_flow import answer, cancel_draft, open_visit
+from bot.handlers.registration_replies import (
+    CACHED_STEP,
+    PENDING,
+    State,
+    ask,
+    gone,
+    keep,
+    load,
+    load_in,
+    say,
+    unavailable,
+)
+from bot.handlers.visit_views import refusal, visit_heading
+from bot.i18n import Translator
+from bot.visits import rules, service
+
+log = logging.getLogger(__name__)
+
+__all__ = ["button", "cancel_conversations", "register", "route_text", "start_from_link"]
+
+
+async def register(update: Update, context: IUCContext) -> None:
+    """Continues the registration in progress, or lists the visits open for registration."""
+    t = await identify(update, context)
+    try:
+        state = await load(context, update.effective_user.id)
+        if state is not None and state.step != "visit":
+            await say(update, escape(t.gettext("Let's continue where you left off.")))
+            await ask(update, context, t, state)
+            return
+        await ask(update, context, t, State())
+    except SQLAlchemyError:
+        log.warning("could not load the registration", exc_info=True)
+        await say(update, escape(unavailable(t)))
+
+
+async def start_from_link(
+    update: Update, context: IUCContext, t: Translator, visit_id: int, *, greeting: str = ""
+) -> bool:
+    """Starts (or continues) registering for the visit of a deep link; False if it is unknown.
+
+    `greeting` (HTML) goes first when the visit exists.
+    """
+    try:
+        state = await load(context, update.effective_user.id)
+        async with context.services.sessions.begin() as session:
+            visit = await service.get_visit(session, visit_id)
+    except SQLAlchemyError:
+        log.warning("could not load the visit of a deep link", exc_info=True)
+        await say(update, escape(unavailable(t)))
+        return True
+    if visit is None:
+        return False
+    if greeting:
+        await say(update, greeting)
+    try:
+        await open_visit(context, update.effective_user.id, visit_id)
+    except rules.VisitError as exc:
+        # A closed visit's link must not cost the person a registration they have open.
+        await say(update, visit_heading(t, visit) + "\n" + escape(refusal(t, exc), quote=False))
+        return True
+    except SQLAlchemyError:
+        await say(update, escape(unavailable(t)))
+        return True
+    if state is not None and state.data.get("visit_id") == visit_id and state.step != "visit":
+        await say(update, escape(t.gettext("Let's continue where you left off.")))
+        await ask(update, context, t, state)
+        return True
+    await answer(update, context, t, "visit", "button", str(visit_id), state=State())
+    return True
+
+
+async def button(update: Update, context: IUCContext) -> None:
+    """Takes a pressed button of the registration as the answer to its step."""
+    query = update.callback_query
+    _, step, value = (query.data or "").split(":", 2)
+    t = await identify(update, context)
+    if step == "retry":
+        note = await _retry(update, context, t)
+    else:
+        note = await answer(update, context, t, step, "button", value)
+    await query.answer(note)
+
+
+async def route_text(update: Update, context: IUCContext) -> None:
+    """Takes a typed message as the answer to the open step; otherwise lets questions have it.
+
+    Runs before the question handler, for every private text: one transaction with a
+    primary-key lookup per conversation kind, and nothing more unless a conversation is open.
+    """
+    user_id = update.effective_user.id
+    text = update.effective_message.text or ""
+    sessions = context.services.sessions
+    if sessions is None:
+        return
+    try:
+        async with sessions.begin() as session:
+            change = await service.load_draft(session, user_id, myvisits_change.KIND)
+            state = None if change else await load_in(session, context, user_id)
+    except SQLAlchemyError:
+        # Without the database, only this process's memory says a conversation is open.
+        log.warning("could not look up the conversation drafts", exc_info=True)
+        if await myvisits_change.take_new_value(update, context, text, None):
+            raise ApplicationHandlerStop from None
+        step = context.user_data.get(CACHED_STEP)
+        if step is None:
+            return
+        t = await identify(update, context)
+        await keep(update, context, t, step, "text", text)
+        raise ApplicationHandlerStop from None
+    if change is not None:
+        await myvisits_change.take_new_value(update, context, text, change)
+        raise ApplicationHandlerStop
+    if state is None:
+        context.user_data.pop(myvisits_change.CACHED, None)
+        return
+    t = await identify(update, context)
+    await answer(update, context, t, state.step, "text", text, state=state)
+    raise ApplicationHandlerStop
+
+
+async def _retry(update: Update, context: IUCContext, t: Translator) -> str | None:
+    pending = context.user_data.get(PENDING)
+    if pending is None:
+        try:
+            state = await load(context, update.effective_user.id)
+        except SQLAlchemyError:
+            return unavailable(t)
+        if state is None:
+            return gone(t)
+        await ask(update, context, t, state)
+        return None
+    return await answer(update, context, t, pending["step"], pending["kind"], pending["value"])
+
+
+async def cancel_conversations(update: Update, context: IUCContext) -> bool:
+    """For /cancel: deletes a registration or a change in progress; True if there was one."""
+    user = update.effective_user
+    if user is None or context.services.sessions is None:
+        return False
+    registering = await cancel_draft(context, user.id)
+    changing = await myvisits_change.cancel_change(context, user.id)
+    return registering or changing

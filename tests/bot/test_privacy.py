@@ -1,0 +1,120 @@
+"""/mydata and /forget_me: everything stored, as messages and JSON; erasure that keeps counts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.db.models import QuestionLog, Registration, User
+from bot.handlers.privacy import pack
+from bot.visits import service
+from tests.bot.harness import Harness
+from tests.bot.visiting import answer_until, open_visit, register, rows, start
+from tests.visits.factory import TITLES
+
+ERASED = {
+    "en": "Your personal data is erased; 2 registrations were anonymised.",
+    "sk": "Vaše osobné údaje sú vymazané; 2 registrácie boli anonymizované.",
+    "ja": "個人情報を消去しました。2件の登録を匿名化しました。",
+}
+
+
+async def counts(bot: Harness, visit_id: int) -> tuple[object, ...]:
+    """The coordinators' figures for a visit that erasure must not change."""
+    async with bot.app.bot_data["services"].sessions() as session:
+        stats = await service.registration_stats(session, visit_id)
+    return stats.held, stats.total, dict(stats.by_status), dict(stats.by_role)
+
+
+async def test_mydata_sends_everything_as_text_and_json(bot: Harness) -> None:
+    visit = await open_visit(bot)
+    await register(bot, 7, "sk", visit)
+    await bot.send(7, "kedy bola podpisana zmluva", lang="sk")
+    *texts, document = await bot.send(7, "/mydata", lang="sk")
+    shown = "\n".join(m.plain for m in texts)
+    for expected in ("Ján Novák", "Stav: Potvrdená", TITLES["sk"], "kedy bola podpisana zmluva"):
+        assert expected in shown
+    assert document.filename == "my-data.json"
+    assert "Ján Novák".encode() in document.content  # UTF-8, not \u escapes
+    data = json.loads(document.content.decode("utf-8"))
+    [registration] = data["registrations"]
+    assert registration["full_name"] == "Ján Novák"
+    assert registration["arrival"] == "2027-05-20"
+    assert registration["status"] == "confirmed"
+    assert data["user"]["telegram_language"] == "sk"
+    assert [q["text"] for q in data["questions"]] == ["kedy bola podpisana zmluva"]
+
+
+async def test_mydata_includes_a_registration_in_progress(bot: Harness) -> None:
+    visit = await open_visit(bot)
+    await start(bot, 7, "en", visit)
+    await answer_until(bot, 7, "en", "city")
+    *texts, document = await bot.send(7, "/mydata")
+    assert "Organisation: City of Bratislava" in "\n".join(m.plain for m in texts)
+    [draft] = json.loads(document.content)["drafts"]
+    assert (draft["step"], draft["data"]["full_name"]) == ("city", "Jane Doe")
+    # /mydata did not end the registration: the next message answers the city step.
+    [question] = await bot.send(7, "Bratislava")
+    assert question.plain.startswith("What is your role")
+
+
+async def test_mydata_is_split_under_telegrams_limit(bot: Harness) -> None:
+    asked = [f"{n} " + "<b>Tokorozawa</b> & Bratislava " * 100 for n in range(4)]
+    for question in asked:
+        await bot.send(7, question)
+    *texts, document = await bot.send(7, "/mydata")
+    assert len(texts) >= 2
+    assert all(len(m.plain) <= 4096 for m in texts)
+    # A question longer than a message once escaped is cut between words, never inside one.
+    shown = " ".join(m.plain for m in texts)
+    assert all(question.strip() in shown for question in asked)
+    assert len(json.loads(document.content)["questions"]) == 4
+
+
+def test_pack_keeps_blocks_whole_and_splits_only_the_oversized() -> None:
+    blocks = ["<b>a</b>", "b" * 50, "c " * 60]
+    pieces = pack(blocks, limit=64)
+    assert pieces[0] == "<b>a</b>\n\n" + "b" * 50
+    assert all(len(p) <= 64 for p in pieces)
+    assert "".join(pieces[1:]).replace(" ", "") == "c" * 60
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_forget_me_anonymises_and_keeps_the_counts(bot: Harness, lang: str) -> None:
+    first = await open_visit(bot, capacity=1)
+    second = await open_visit(bot, titles={"en": "Second visit", "ja": "第2回訪問"})
+    await register(bot, 8, "en", first)
+    await register(bot, 7, lang, first)  # waitlisted
+    await register(bot, 7, lang, second)
+    await bot.send(7, "When was the partnership agreement signed?", lang=lang)
+    before = [await counts(bot, first.id), await counts(bot, second.id)]
+    [question] = await bot.send(7, "/forget_me", lang=lang)
+    assert len(bot.api.buttons(question)) == 2
+    await bot.press(7, question, {"en": "Yes", "sk": "Áno", "ja": "はい"}[lang], lang=lang)
+    assert bot.api.last_message(7).plain == ERASED[lang]
+    registrations = [r for r in await rows(bot, Registration) if r.telegram_id != 8]
+    assert len(registrations) == 2
+    for registration in registrations:
+        assert registration.telegram_id is None
+        assert registration.full_name is None
+        assert registration.organisation is None
+        assert registration.city is None
+        assert registration.email is None
+        assert registration.anonymised_at is not None
+    assert sorted(r.status for r in registrations) == ["confirmed", "waitlisted"]
+    # Places, statuses and roles still count; the city and the needs were personal.
+    assert [await counts(bot, first.id), await counts(bot, second.id)] == before
+    assert [u.telegram_id for u in await rows(bot, User)] == [8]
+    assert all(log.text == "" for log in await rows(bot, QuestionLog))
+
+
+async def test_forget_me_can_be_declined(bot: Harness) -> None:
+    visit = await open_visit(bot)
+    await register(bot, 7, "sk", visit)
+    [question] = await bot.send(7, "/forget_me", lang="sk")
+    assert "Toto sa nedá vrátiť späť." in question.plain
+    await bot.press(7, question, "Nie, ponechať", lang="sk")
+    assert bot.api.last_message(7).plain == "Nič sa nevymazalo."
+    [registration] = await rows(bot, Registration)
+    assert registration.full_name == "Ján Novák"
