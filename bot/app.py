@@ -116,10 +116,9 @@ def register_handlers(app: Application) -> None:
     )
     # --- end of the coordinators' handlers ---------------------------------------------------
     # --- Delegates: /register (and /start visit_<id>), /myvisits, offers, /mydata, /forget_me.
-    # The conversation's step is in the database (a draft), not in a ConversationHandler, so
-    # its typed answers are routed in group -1, before the questions: the router looks the
-    # draft up and stops the update when it took the text, else passes it on. /cancel (in
-    # start.py) deletes the draft.
+    # The conversation's step is in the database (a draft), not in a ConversationHandler: the
+    # question handler finds the user's drafts in the transaction that records the user and
+    # hands a typed answer to the open conversation. /cancel (in start.py) deletes the draft.
     for name, handler in (
         ("register", registration.register),
         ("myvisits", myvisits.myvisits),
@@ -134,8 +133,6 @@ def register_handlers(app: Application) -> None:
         (privacy.forget_chosen, r"^pv:(forget|keep)\Z"),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
-    registration_text = new & private & filters.TEXT & ~filters.COMMAND
-    app.add_handler(MessageHandler(registration_text, registration.route_text), group=-1)
     # --- end of the delegates' handlers --------------------------------------------------------
     # Callback data comes back from the client and can be stale or forged: the patterns admit
     # only what the handlers can parse (log ids fit a BIGINT), the last handler the rest.

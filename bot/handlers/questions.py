@@ -7,9 +7,11 @@ from html import escape
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot.db import repo
 from bot.db.models import Feedback, Outcome
+from bot.handlers import registration
 from bot.handlers.context import IUCContext, identify, language_for, record_user
 from bot.handlers.replies import (
     answer_html,
@@ -20,6 +22,7 @@ from bot.handlers.replies import (
 )
 from bot.i18n import Translator, negotiate
 from bot.kb.render import render_fact
+from bot.visits import service
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +34,39 @@ async def question(update: Update, context: IUCContext) -> None:
     message = update.effective_message
     services = context.services
     text = _without_mention(message.text or message.caption or "", context.bot.username)
+    private = update.effective_chat.type == ChatType.PRIVATE
+    user_id = update.effective_user.id
+    answer, log_id = None, None
     try:
-        # One transaction for the user and the log: one commit per question, not two.
+        # One transaction records the user, finds an open conversation (the text is then its
+        # answer, not a question) and logs the question: one commit per message.
         async with services.sessions.begin() as session:
             lang = language_for(update, context, await record_user(session, update, services))
-            answer = services.qa.ask(text, lang)
-            log_id = await repo.log_question(
-                session,
-                telegram_id=update.effective_user.id,
-                text=answer.question[:4096],
-                lang=answer.lang,
-                entry_id=answer.entry,
-                confidence=answer.confidence,
-                outcome=OUTCOMES[answer.outcome],
-                now=services.clock(),
-            )
+            drafts = await service.open_drafts(session, user_id) if private else {}
+            drafts = {k: v for k, v in drafts.items() if k in registration.TYPED_KINDS}
+            if not drafts:
+                answer = services.qa.ask(text, lang)
+                log_id = await repo.log_question(
+                    session,
+                    telegram_id=user_id,
+                    text=answer.question[:4096],
+                    lang=answer.lang,
+                    entry_id=answer.entry,
+                    confidence=answer.confidence,
+                    outcome=OUTCOMES[answer.outcome],
+                    now=services.clock(),
+                )
     except SQLAlchemyError:
         # The answer matters more than the log: reply without buttons that need a log id.
         log.warning("could not record the question; answering anyway", exc_info=True)
+        if private and await registration.continue_conversation(update, context, None):
+            return
         lang = language_for(update, context, context.user_data.get("lang"))
+    else:
+        if drafts and await registration.continue_conversation(update, context, drafts):
+            return
+    if answer is None:  # the database failed, or the conversation ended elsewhere meanwhile
         answer = services.qa.ask(text, lang)
-        log_id = None
     reply_t = Translator(answer.lang)
     pieces = split_message(answer_html(answer))
     for i, piece in enumerate(pieces):

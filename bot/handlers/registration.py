@@ -12,20 +12,20 @@ from html import escape
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop
 
+from bot.db.models import Draft
 from bot.handlers import myvisits_change
 from bot.handlers.context import IUCContext, identify
 from bot.handlers.registration_flow import answer, cancel_draft, open_visit
 from bot.handlers.registration_replies import (
     CACHED_STEP,
+    KIND,
     PENDING,
     State,
     ask,
     gone,
     keep,
     load,
-    load_in,
     say,
     unavailable,
 )
@@ -35,7 +35,13 @@ from bot.visits import rules, service
 
 log = logging.getLogger(__name__)
 
-__all__ = ["button", "cancel_conversations", "register", "route_text", "start_from_link"]
+__all__ = [
+    "button",
+    "cancel_conversations",
+    "continue_conversation",
+    "register",
+    "start_from_link",
+]
 
 
 async def register(update: Update, context: IUCContext) -> None:
@@ -101,41 +107,43 @@ async def button(update: Update, context: IUCContext) -> None:
     await query.answer(note)
 
 
-async def route_text(update: Update, context: IUCContext) -> None:
-    """Takes a typed message as the answer to the open step; otherwise lets questions have it.
+# The conversations whose steps are answered by typing, found by the question handler.
+TYPED_KINDS = frozenset({KIND, myvisits_change.KIND})
 
-    Runs before the question handler, for every private text: one transaction with a
-    primary-key lookup per conversation kind, and nothing more unless a conversation is open.
+
+async def continue_conversation(
+    update: Update, context: IUCContext, drafts: dict[str, Draft] | None
+) -> bool:
+    """Takes a typed message as the answer to an open step; False when no conversation is open.
+
+    The question handler calls it with the user's drafts, found in the same transaction that
+    records the user, so a plain question costs no extra lookup. `drafts` is None when the
+    database did not answer: then only this process's memory says a conversation is open.
     """
-    user_id = update.effective_user.id
     text = update.effective_message.text or ""
-    sessions = context.services.sessions
-    if sessions is None:
-        return
-    try:
-        async with sessions.begin() as session:
-            change = await service.load_draft(session, user_id, myvisits_change.KIND)
-            state = None if change else await load_in(session, context, user_id)
-    except SQLAlchemyError:
-        # Without the database, only this process's memory says a conversation is open.
-        log.warning("could not look up the conversation drafts", exc_info=True)
+    if drafts is None:
         if await myvisits_change.take_new_value(update, context, text, None):
-            raise ApplicationHandlerStop from None
+            return True
         step = context.user_data.get(CACHED_STEP)
         if step is None:
-            return
+            return False
         t = await identify(update, context)
         await keep(update, context, t, step, "text", text)
-        raise ApplicationHandlerStop from None
+        return True
+    change = drafts.get(myvisits_change.KIND)
     if change is not None:
         await myvisits_change.take_new_value(update, context, text, change)
-        raise ApplicationHandlerStop
-    if state is None:
-        context.user_data.pop(myvisits_change.CACHED, None)
-        return
+        return True
+    context.user_data.pop(myvisits_change.CACHED, None)
+    if KIND not in drafts:
+        context.user_data.pop(CACHED_STEP, None)
+        return False
+    state = await load(context, update.effective_user.id)
+    if state is None:  # finished by another process in the meantime
+        return False
     t = await identify(update, context)
     await answer(update, context, t, state.step, "text", text, state=state)
-    raise ApplicationHandlerStop
+    return True
 
 
 async def _retry(update: Update, context: IUCContext, t: Translator) -> str | None:

@@ -69,13 +69,18 @@ class Index:
         for intent in INTENTS & self.idf.keys():
             self.idf[intent] = max(self.idf[intent], INTENT_WEIGHT)
         self.unknown_weight = math.log(1 + total)  # as rare as a word of a single fact
-        # Per entry, its alternate questions as (token, weight) pairs with their total weight.
-        self.phrasings: list[list[tuple[tuple[tuple[str, float], ...], float]]] = [
-            [] for _ in self.entries
-        ]
+        # Per entry: for each token, the alternate questions (numbered within the entry) that
+        # have it, with its share of that alternate's weight. A question's few matched tokens
+        # then reach the alternates they cover without reading the others.
+        self.phrasings: list[dict[str, list[tuple[int, float]]]] = [{} for _ in self.entries]
+        counts = [0] * len(self.entries)
         for entry, toks in zip(self.alt_entry, alt_tokens, strict=True):
-            pairs = tuple((t, self.idf[t]) for t in toks)
-            self.phrasings[entry].append((pairs, sum(w for _, w in pairs)))
+            weight = sum(self.idf[t] for t in toks)
+            for tok in toks:
+                self.phrasings[entry].setdefault(tok, []).append(
+                    (counts[entry], self.idf[tok] / weight)
+                )
+            counts[entry] += 1
         # Tokens in a large share of a big knowledge base (@when) are only added to candidates
         # found through rarer tokens: walking their long postings costs much and decides little.
         self.common = {
@@ -120,12 +125,12 @@ class Index:
 
     def phrasing_score(self, entry: int, matched: dict[str, float]) -> float:
         """How much of the entry's closest alternate question the matched tokens cover."""
-        best = 0.0
-        for pairs, total in self.phrasings[entry]:
-            share = sum(w * matched.get(t, 0.0) for t, w in pairs) / total
-            if share > best:
-                best = share
-        return best
+        tokens = self.phrasings[entry]
+        covered: dict[int, float] = defaultdict(float)
+        for token, sim in matched.items():
+            for alt, share in tokens.get(token, ()):
+                covered[alt] += share * sim
+        return max(covered.values(), default=0.0)
 
 
 def _related(kb: KnowledgeBase, record_id: str, depth: int = 2) -> set[str]:

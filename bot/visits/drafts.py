@@ -25,6 +25,16 @@ async def load_draft(session: AsyncSession, telegram_id: int, kind: str) -> Draf
     )
 
 
+async def open_drafts(session: AsyncSession, telegram_id: int) -> dict[str, Draft]:
+    """All the person's saved conversations by kind (one lookup on the primary key's prefix)."""
+    rows = await session.scalars(
+        select(Draft)
+        .where(Draft.telegram_id == telegram_id)
+        .execution_options(populate_existing=True)
+    )
+    return {draft.kind: draft for draft in rows}
+
+
 async def save_draft(
     session: AsyncSession,
     telegram_id: int,

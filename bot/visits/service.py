@@ -16,7 +16,7 @@ from bot.visits.catalogue import (
     open_visits,
     set_visit_status,
 )
-from bot.visits.drafts import delete_draft, load_draft, save_draft
+from bot.visits.drafts import delete_draft, load_draft, open_drafts, save_draft
 from bot.visits.privacy import forget, personal_data, purge
 from bot.visits.registry import (
     check_open,
@@ -56,6 +56,7 @@ __all__ = [
     "mark_past",
     "my_registrations",
     "next_reminder_at",
+    "open_drafts",
     "open_visits",
     "personal_data",
     "purge",
