@@ -33,17 +33,7 @@ KIND = "change"
 
 CACHED = "change_step"  # user_data: a change is waiting for its value (database outage)
 
-FIELDS = (
-    "full_name",
-    "organisation",
-    "city",
-    "role",
-    "arrival",
-    "departure",
-    "dietary",
-    "accessibility",
-    "email",
-)
+FIELDS = rules.ANSWER_FIELDS
 
 OPTIONAL = ("dietary", "accessibility", "email")
 

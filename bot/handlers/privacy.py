@@ -16,22 +16,11 @@ from bot.handlers.replies import MESSAGE_LIMIT, callback, split_message, unless_
 from bot.handlers.visit_views import field_label, value_text
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.visits import service
+from bot.visits.rules import ANSWER_FIELDS
 
 log = logging.getLogger(__name__)
 
-_REGISTRATION_FIELDS = (
-    "status",
-    "full_name",
-    "organisation",
-    "city",
-    "role",
-    "arrival",
-    "departure",
-    "dietary",
-    "accessibility",
-    "email",
-    "consent_at",
-)
+_REGISTRATION_FIELDS = ("status", *ANSWER_FIELDS, "consent_at")
 
 
 def _when(t: Translator, value: Any) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, QuestionLog, Registration, User, Visit
+from bot.visits.rules import ANSWER_FIELDS
 
 # Cleared when a registration is anonymised; status, role, dates and language stay, so the
 # coordinators' counts do not change.
@@ -35,15 +36,7 @@ _REGISTRATION_FIELDS = (
     "visit_id",
     "status",
     "lang",
-    "full_name",
-    "organisation",
-    "city",
-    "role",
-    "arrival",
-    "departure",
-    "dietary",
-    "accessibility",
-    "email",
+    *ANSWER_FIELDS,
     "consent_at",
     "offer_expires_at",
     "created_at",

@@ -12,6 +12,7 @@ from bot.db.models import ACTIVE_REGISTRATION, Registration, Visit
 from bot.visits.results import Offer
 from bot.visits.rules import (
     ACTIVE_STATUSES,
+    ANSWER_FIELDS,
     HOLDING_STATUSES,
     NAME_MAX,
     AlreadyRegistered,
@@ -31,18 +32,7 @@ from bot.visits.store import fresh_visit, guarded, insert_for, local_today, own_
 from bot.visits.waitlist import pass_place
 
 # What update_registration may change.
-EDITABLE = (
-    "lang",
-    "full_name",
-    "organisation",
-    "city",
-    "role",
-    "arrival",
-    "departure",
-    "dietary",
-    "accessibility",
-    "email",
-)
+EDITABLE = ("lang", *ANSWER_FIELDS)
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 

@@ -10,24 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Registration
 from bot.visits.results import Stats
-from bot.visits.rules import RegistrationStatus
+from bot.visits.rules import ANSWER_FIELDS, RegistrationStatus
 from bot.visits.store import fresh_visit
 
-EXPORT_COLUMNS = (
-    "id",
-    "status",
-    "full_name",
-    "organisation",
-    "city",
-    "role",
-    "arrival",
-    "departure",
-    "dietary",
-    "accessibility",
-    "email",
-    "lang",
-    "created_at",
-)
+EXPORT_COLUMNS = ("id", "status", *ANSWER_FIELDS, "lang", "created_at")
 
 
 def _grouped(values: list[str | None]) -> dict[str, int]:

@@ -10,6 +10,19 @@ from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# What a person answers when registering, in the order the conversation asks it.
+ANSWER_FIELDS = (
+    "full_name",
+    "organisation",
+    "city",
+    "role",
+    "arrival",
+    "departure",
+    "dietary",
+    "accessibility",
+    "email",
+)
+
 
 class Role(StrEnum):
     """Why a person comes on a visit."""
