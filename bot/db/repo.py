@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,18 +86,21 @@ async def log_question(
     now: datetime,
 ) -> int:
     """Log a question and what the bot did with it; returns the log id."""
-    row = QuestionLog(
-        telegram_id=telegram_id,
-        text=text,
-        lang=lang,
-        entry_id=entry_id,
-        confidence=confidence,
-        outcome=Outcome(outcome).value,
-        created_at=now,
+    # A Core INSERT … RETURNING: this runs for every question, and the ORM's unit of work
+    # would only add bookkeeping for an object nobody reads.
+    return await session.scalar(
+        insert(QuestionLog)
+        .values(
+            telegram_id=telegram_id,
+            text=text,
+            lang=lang,
+            entry_id=entry_id,
+            confidence=confidence,
+            outcome=Outcome(outcome).value,
+            created_at=now,
+        )
+        .returning(QuestionLog.id)
     )
-    session.add(row)
-    await session.flush()
-    return row.id
 
 
 async def set_feedback(
