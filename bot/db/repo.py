@@ -4,13 +4,14 @@ does), and take `now` from the caller's clock."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Feedback, Outcome, QuestionLog, User
+from bot.db.models import Draft, Feedback, Outcome, QuestionLog, User
 
 # What the curators review: questions the bot could not answer, or answered unhelpfully.
 MISSED_OUTCOMES = (Outcome.UNKNOWN, Outcome.NONE_OF_THESE)
@@ -25,19 +26,53 @@ async def touch_user(
     now: datetime,
 ) -> User:
     """Insert the user or refresh last_seen, language_code and name; safe under concurrency."""
-    insert = _insert_for(session)
-    stmt = insert(User).values(
-        telegram_id=telegram_id,
-        telegram_language=telegram_language,
-        first_name=first_name,
-        first_seen=now,
-        last_seen=now,
-        subscribed=True,
+    user, _ = await touch_user_and_drafts(
+        session, telegram_id, telegram_language=telegram_language, first_name=first_name, now=now
     )
+    return user
+
+
+async def touch_user_and_drafts(
+    session: AsyncSession,
+    telegram_id: int,
+    *,
+    telegram_language: str | None,
+    first_name: str | None,
+    now: datetime,
+) -> tuple[User, bool]:
+    """touch_user, also telling whether the user has a conversation saved (any draft).
+
+    Every message needs both; one statement instead of two halves the database round trips,
+    which is what a message costs on SQLite.
+    """
+    result = await session.execute(
+        _touch_statement(session.get_bind().dialect.name),
+        {
+            "telegram_id": telegram_id,
+            "telegram_language": telegram_language,
+            "first_name": first_name,
+            "first_seen": now,
+            "last_seen": now,
+            "subscribed": True,
+            "draft_owner": telegram_id,
+        },
+        execution_options={"populate_existing": True},
+    )
+    user, has_draft = result.one()
+    return user, bool(has_draft)
+
+
+@lru_cache(maxsize=4)
+def _touch_statement(dialect: str) -> Any:
+    """The upsert of touch_user, built once per dialect: it runs for every message."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"no upsert for the {dialect} dialect")
+    stmt = insert(User)
     excluded = stmt.excluded
     # One statement, not select-then-insert: two first messages arriving together both
     # succeed, the second becoming an update.
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[User.telegram_id],
         set_={
             "last_seen": excluded.last_seen,
@@ -47,9 +82,12 @@ async def touch_user(
             # Someone who writes to the bot has unblocked it.
             "blocked_at": None,
         },
-    ).returning(User)
-    result = await session.scalars(stmt, execution_options={"populate_existing": True})
-    return result.one()
+    ).returning(
+        User,
+        # The subquery names the id as a parameter: SQLite cannot tell a correlated
+        # "telegram_id" of the RETURNING clause from the drafts' own.
+        exists().where(Draft.telegram_id == bindparam("draft_owner")).label("has_draft"),
+    )
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
@@ -89,17 +127,16 @@ async def log_question(
     # A Core INSERT … RETURNING: this runs for every question, and the ORM's unit of work
     # would only add bookkeeping for an object nobody reads.
     return await session.scalar(
-        insert(QuestionLog)
-        .values(
-            telegram_id=telegram_id,
-            text=text,
-            lang=lang,
-            entry_id=entry_id,
-            confidence=confidence,
-            outcome=Outcome(outcome).value,
-            created_at=now,
-        )
-        .returning(QuestionLog.id)
+        _LOG_INSERT,
+        {
+            "telegram_id": telegram_id,
+            "text": text,
+            "lang": lang,
+            "entry_id": entry_id,
+            "confidence": confidence,
+            "outcome": Outcome(outcome).value,
+            "created_at": now,
+        },
     )
 
 
@@ -152,13 +189,7 @@ async def unanswered(session: AsyncSession, limit: int = 50) -> list[QuestionLog
     return list(await session.scalars(stmt))
 
 
-def _insert_for(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"no upsert for the {dialect} dialect")
+_LOG_INSERT = insert(QuestionLog).returning(QuestionLog.id)
 
 
 async def _update_one(session: AsyncSession, stmt: Any) -> bool:

@@ -68,15 +68,23 @@ async def identify(update: Update, context: IUCContext) -> Translator:
 
 async def record_user(session: AsyncSession, update: Update, services: Services) -> str | None:
     """Insert or refresh the user in the session's transaction; returns their /language choice."""
+    chosen, _ = await record_user_and_drafts(session, update, services)
+    return chosen
+
+
+async def record_user_and_drafts(
+    session: AsyncSession, update: Update, services: Services
+) -> tuple[str | None, bool]:
+    """record_user, and whether the user has a conversation saved (in the same statement)."""
     user = update.effective_user
-    row = await repo.touch_user(
+    row, has_draft = await repo.touch_user_and_drafts(
         session,
         user.id,
         telegram_language=user.language_code,
         first_name=user.first_name,
         now=services.clock(),
     )
-    return row.language
+    return row.language, has_draft
 
 
 def language_for(update: Update, context: IUCContext, chosen: str | None) -> str:

@@ -12,7 +12,7 @@ from telegram.constants import ChatType
 from bot.db import repo
 from bot.db.models import Feedback, Outcome
 from bot.handlers import registration
-from bot.handlers.context import IUCContext, identify, language_for, record_user
+from bot.handlers.context import IUCContext, identify, language_for, record_user_and_drafts
 from bot.handlers.replies import (
     answer_html,
     answer_keyboard,
@@ -41,8 +41,9 @@ async def question(update: Update, context: IUCContext) -> None:
         # One transaction records the user, finds an open conversation (the text is then its
         # answer, not a question) and logs the question: one commit per message.
         async with services.sessions.begin() as session:
-            lang = language_for(update, context, await record_user(session, update, services))
-            drafts = await service.open_drafts(session, user_id) if private else {}
+            chosen, has_draft = await record_user_and_drafts(session, update, services)
+            lang = language_for(update, context, chosen)
+            drafts = await service.open_drafts(session, user_id) if private and has_draft else {}
             drafts = {k: v for k, v in drafts.items() if k in registration.TYPED_KINDS}
             if not drafts:
                 answer = services.qa.ask(text, lang)
