@@ -34,7 +34,6 @@ import statistics
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -185,26 +184,11 @@ def child(kind: str, database_url: str | None, users: int, waves: int, trace: bo
 # ----------------------------------------------------------------------------- the parent
 
 
-@contextmanager
-def temporary_postgres_database(server_url: str) -> Iterator[str]:
-    """A uniquely named database on the server, dropped afterwards (as tests/db/conftest.py)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+def temporary_postgres_database(server_url: str) -> Any:
+    """A throw-away database on the server (imported late: after the sys.path fix)."""
+    from bot.db import scratch
 
-    from bot.db.url import sync_url
-
-    name = f"iuc_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(sync_url(server_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    return scratch.temporary_postgres_database(server_url, prefix="iuc_bench")
 
 
 @contextmanager

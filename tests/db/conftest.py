@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import migrate
+from bot.db.scratch import temporary_postgres_database
 from bot.db.session import make_engine, make_sessionmaker
-from bot.db.url import sync_url
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
-
-
-@contextmanager
-def temporary_postgres_database(server_url: str) -> Iterator[str]:
-    """Create a uniquely named database on the server, yield its URL, drop it afterwards."""
-    name = f"iuc_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(sync_url(server_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                # FORCE: a leaked connection from a failed test must not keep the database.
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
