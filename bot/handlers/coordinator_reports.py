@@ -126,23 +126,39 @@ async def _visit_id(update: Update, context: IUCContext, t: Translator, prefix: 
     return int(match.group(1))
 
 
-async def registrations(update: Update, context: IUCContext) -> None:
-    """/registrations <visit>: counts by status, role, city and dietary needs."""
+async def _requested(
+    update: Update, context: IUCContext, prefix: str
+) -> tuple[Translator, int] | None:
+    """A coordinator's translator and the visit id asked for; None when refused or offered."""
     t = await coordinator_only(update, context)
     if t is None:
+        return None
+    visit_id = await _visit_id(update, context, t, prefix)
+    return None if visit_id is None else (t, visit_id)
+
+
+async def _no_visit(
+    update: Update, context: IUCContext, t: Translator, visit_id: int, prefix: str
+) -> None:
+    """Says the visit does not exist and offers the ones that do."""
+    await update.effective_message.reply_html(
+        t.gettext("There is no visit #{id}.").format(id=visit_id)
+    )
+    await _pick(update, context, t, prefix)
+
+
+async def registrations(update: Update, context: IUCContext) -> None:
+    """/registrations <visit>: counts by status, role, city and dietary needs."""
+    requested = await _requested(update, context, "cr")
+    if requested is None:
         return
-    visit_id = await _visit_id(update, context, t, "cr")
-    if visit_id is None:
-        return
+    t, visit_id = requested
     assert context.services.sessions is not None
     async with context.services.sessions() as session:
         visit = await service.get_visit(session, visit_id)
         stats = await service.registration_stats(session, visit_id) if visit else None
     if visit is None or stats is None:
-        await update.effective_message.reply_html(
-            t.gettext("There is no visit #{id}.").format(id=visit_id)
-        )
-        await _pick(update, context, t, "cr")
+        await _no_visit(update, context, t, visit_id, "cr")
         return
     for piece in split_message(stats_html(t, visit, stats)):
         await update.effective_message.reply_html(piece)
@@ -150,21 +166,16 @@ async def registrations(update: Update, context: IUCContext) -> None:
 
 async def export(update: Update, context: IUCContext) -> None:
     """/export <visit>: the visit's registrations as a CSV file (UTF-8 with BOM)."""
-    t = await coordinator_only(update, context)
-    if t is None:
+    requested = await _requested(update, context, "cx")
+    if requested is None:
         return
-    visit_id = await _visit_id(update, context, t, "cx")
-    if visit_id is None:
-        return
+    t, visit_id = requested
     assert context.services.sessions is not None
     async with context.services.sessions() as session:
         visit = await service.get_visit(session, visit_id)
         rows = await service.export_rows(session, visit_id) if visit else []
     if visit is None:
-        await update.effective_message.reply_html(
-            t.gettext("There is no visit #{id}.").format(id=visit_id)
-        )
-        await _pick(update, context, t, "cx")
+        await _no_visit(update, context, t, visit_id, "cx")
         return
     caption = t.ngettext(
         "“{title}”: {count} registration", "“{title}”: {count} registrations", len(rows)

@@ -21,32 +21,10 @@ from bot.visits import rules
 from bot.visits.dates import parse_date
 
 KIND = "register"
-STEPS = (
-    "visit",
-    "full_name",
-    "organisation",
-    "city",
-    "role",
-    "arrival",
-    "departure",
-    "dietary",
-    "accessibility",
-    "email",
-    "consent",
-    "confirm",
-)
+STEPS = ("visit", *rules.ANSWER_FIELDS, "consent", "confirm")
 # What "Change something" offers; "arrival" asks both dates, the departure right after.
-EDITABLE = (
-    "full_name",
-    "organisation",
-    "city",
-    "role",
-    "arrival",
-    "dietary",
-    "accessibility",
-    "email",
-)
-SUMMARY_FIELDS = STEPS[1:10]
+EDITABLE = tuple(f for f in rules.ANSWER_FIELDS if f != "departure")
+SUMMARY_FIELDS = rules.ANSWER_FIELDS
 _CHOICE_ONLY = ("visit", "role", "consent", "confirm", "field")
 
 

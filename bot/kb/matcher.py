@@ -54,11 +54,6 @@ class Matcher:
         self.index = Index(kb, analyzer)
         self.analyzer = self.index.analyzer
 
-    @property
-    def entries(self) -> list[str]:
-        """The fact ids, in index order."""
-        return self.index.entries
-
     def match(self, question: str) -> Match:
         """Score the facts against the question and decide."""
         index = self.index
