@@ -39,7 +39,7 @@ from telegram.ext import (
 )
 
 from bot.console import running
-from bot.localapi import LocalBotApi, local_bot_request, parse_html
+from bot.localapi import EntityParseError, LocalBotApi, local_bot_request, parse_html
 
 MENUS = {
     "en": [("start", "Start"), ("ask", "Ask a question")],
@@ -351,6 +351,14 @@ async def test_4096_characters_are_allowed(app: App, api: LocalBotApi) -> None:
             ],
         ),
         (
+            "👍🏽 <b>𝒜 ok</b>&#128512;<i>ž</i>",
+            "👍🏽 𝒜 ok😀ž",
+            [
+                {"type": "bold", "offset": 5, "length": 5},
+                {"type": "italic", "offset": 12, "length": 1},
+            ],
+        ),
+        (
             '<pre><code class="language-python">x = 1</code></pre>',
             "x = 1",
             [{"type": "pre", "offset": 0, "length": 5, "language": "python"}],
@@ -364,10 +372,27 @@ async def test_4096_characters_are_allowed(app: App, api: LocalBotApi) -> None:
             ],
         ),
     ],
-    ids=["entities", "link", "utf16-offsets", "pre-language", "spoiler-quote"],
+    ids=["entities", "link", "utf16-offsets", "astral-runs", "pre-language", "spoiler-quote"],
 )
 def test_parse_html(source: str, plain: str, entities: list[dict[str, Any]]) -> None:
     assert parse_html(source) == (plain, entities)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("ž👍 & x", "Unsupported HTML entity at byte offset 7"),
+        ("<b>所沢</b> <zz>", 'Unsupported start tag "zz" at byte offset 14'),
+        ("𝒜<b>x</i>", 'Unmatched end tag at byte offset 8, expected "</b>", found "</i>"'),
+        ("ok</b>", "Unexpected end tag at byte offset 2"),
+        ("<b><i>x</i>", 'Can\'t find end tag corresponding to start tag "b"'),
+    ],
+    ids=["bare-amp", "unknown-tag", "crossed", "stray-end", "unclosed"],
+)
+def test_parse_html_errors_count_utf8_bytes(source: str, message: str) -> None:
+    with pytest.raises(EntityParseError) as raised:
+        parse_html(source)
+    assert str(raised.value) == message
 
 
 async def test_callback_data_over_64_bytes_is_refused(app: App, api: LocalBotApi) -> None:

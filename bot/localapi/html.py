@@ -30,6 +30,7 @@ _TAG = re.compile(
 )
 _ATTR = re.compile(r"([^\s=>]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 _TAG_NAME = re.compile(r"</?([^\s>/]*)")
+_SPECIAL = re.compile(r"[<&]")  # where plain text stops: a tag or an entity
 
 
 class EntityParseError(ValueError):
@@ -64,6 +65,18 @@ def _attributes(raw: str) -> dict[str, str]:
     return attrs
 
 
+def _run_len(run: str) -> int:
+    """UTF-16 length of a run of plain text; a lone surrogate fails as utf16_len fails on it."""
+    if run.isascii():
+        return len(run)
+    try:
+        return len(run.encode("utf-16-le")) // 2
+    except UnicodeEncodeError:
+        for char in run:  # re-raise exactly what a character-by-character walk raised
+            utf16_len(char)
+        raise
+
+
 def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     """Returns the text a user reads and its entities; raises EntityParseError like Telegram."""
     out: list[str] = []
@@ -75,9 +88,20 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
         return len(text[:index].encode())
 
     i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "&":
+    end = len(text)
+    search = _SPECIAL.search
+    while i < end:
+        # Plain text up to the next "<" or "&" is taken, and measured, as one run.
+        special = search(text, i)
+        j = special.start() if special else end
+        if j > i:
+            run = text[i:j]
+            out.append(run)
+            offset += _run_len(run)
+            i = j
+            if special is None:
+                break
+        if text[i] == "&":
             match = _ENTITY.match(text, i)
             if match is None:
                 # Telegram itself keeps a stray "&" literally; we refuse it on purpose, because
@@ -88,11 +112,6 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             offset += utf16_len(piece)
             i = match.end()
             continue
-        if char != "<":
-            out.append(char)
-            offset += utf16_len(char)
-            i += 1
-            continue
         match = _TAG.match(text, i)
         if match is None:
             name_match = _TAG_NAME.match(text, i)
@@ -101,9 +120,10 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
             raise EntityParseError(
                 f'Unsupported {kind} tag "{name}" at byte offset {byte_offset(i)}'
             )
-        closing, name, raw_attrs = match.group(1), match.group(2).lower(), match.group(3)
+        closing, name, raw_attrs = match.groups()
+        name = name.lower()
         if not closing:
-            attrs = _attributes(raw_attrs)
+            attrs = _attributes(raw_attrs) if raw_attrs else {}
             if name not in TAGS:
                 raise EntityParseError(
                     f'Unsupported start tag "{name}" at byte offset {byte_offset(i)}'
