@@ -15,7 +15,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from bot.kb.model import KnowledgeBase
-from bot.kb.text import has_slovak_letters, is_japanese, kana_fold, normalize, script_of, tokens
+from bot.kb.text import (
+    has_slovak_letters,
+    is_japanese,
+    kana_fold,
+    normalize,
+    runs,
+    script_of,
+    tokens,
+)
 
 
 def word_similarity(a: str, b: str) -> float:
@@ -85,9 +93,30 @@ class Analyzer:
         for candidates in self._japanese.values():
             candidates.sort(key=lambda item: len(item[0]), reverse=True)
         self._max_words = max((p.count(" ") + 1 for p in self._latin), default=1)
+        # Per first word of a Latin phrase: the most words a phrase starting with it has. A
+        # phrase found at a word of the question starts with that whole word (the words are
+        # the longest runs of letters), so other words need no look-up.
+        self._latin_first: dict[str, int] = {}
+        for phrase in self._latin:
+            first = _LATIN_WORD.match(phrase)
+            if first:
+                count = len(_LATIN_WORD.findall(phrase))
+                self._latin_first[first[0]] = max(self._latin_first.get(first[0], 0), count)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
             self._by_initial[word[0]].append(word)
+        # The knowledge base's own Latin words, looked up once here instead of per question:
+        # users mostly type words of its questions, and each costs a fuzzy search otherwise.
+        self._word_tokens: dict[str, str] = {}  # empty while `_word_token` fills it
+        known = {
+            run
+            for fact in kb.facts.values()
+            for questions in fact.questions.values()
+            for question in questions
+            for script, run in runs(normalize(question))
+            if script == "latin"
+        }
+        self._word_tokens = {word: self._word_token(word) for word in sorted(known)}
         self._lang_words: dict[str, set[str]] = defaultdict(set)
         for lang in kb.languages:
             for fact in kb.facts.values():
@@ -111,9 +140,12 @@ class Analyzer:
             else:
                 phrases.setdefault(folded, token)
 
-    def analyze(self, text: str) -> list[str]:
-        """The question's tokens, concepts and record names first, without stopwords or repeats."""
-        norm = normalize(text)
+    def analyze(self, text: str, normalized: str | None = None) -> list[str]:
+        """The question's tokens, concepts and record names first, without stopwords or repeats.
+
+        `normalized` is `normalize(text)`, when the caller has it already.
+        """
+        norm = normalize(text) if normalized is None else normalized
         folded = kana_fold(norm)
         found: list[str] = []
         chars = list(norm)
@@ -131,9 +163,11 @@ class Analyzer:
                 found.append(token)
                 found.extend(self._place_role(token, previous, ""))
             previous = word
+        present = set(found)
         for cities, pair in self.pairs:
-            if cities <= set(found):
+            if cities <= present:
                 found.append(pair)
+                present.add(pair)
         return list(dict.fromkeys(found))
 
     def _japanese_phrases(self, folded: str) -> list[tuple[int, int, str]]:
@@ -154,15 +188,20 @@ class Analyzer:
         self, folded: str, taken: list[tuple[int, int, str]]
     ) -> list[tuple[int, int, str]]:
         """Names and concepts of several Latin words ("city hall", "do kedy"), longest first."""
-        words = [
-            m.span()
-            for m in _LATIN_WORD.finditer(folded)
-            if not any(s <= m.start() < e for s, e, _ in taken)
-        ]
+        if taken:
+            words = [
+                m.span()
+                for m in _LATIN_WORD.finditer(folded)
+                if not any(s <= m.start() < e for s, e, _ in taken)
+            ]
+        else:
+            words = [m.span() for m in _LATIN_WORD.finditer(folded)]
         spans = []
         i = 0
         while i < len(words):
-            for n in range(min(self._max_words, len(words) - i), 1, -1):
+            start, end = words[i]
+            longest = self._latin_first.get(folded[start:end], 0)
+            for n in range(min(self._max_words, longest, len(words) - i), 1, -1):
                 start, end = words[i][0], words[i + n - 1][1]
                 token = self._latin.get(folded[start:end])
                 if token:
@@ -184,6 +223,9 @@ class Analyzer:
         return []
 
     def _word_token(self, token: str) -> str:
+        known = self._word_tokens.get(token)
+        if known is not None:
+            return known
         if script_of(token[0]) != "latin":
             return token
         hit = self.words.get(token)
@@ -204,15 +246,22 @@ class Analyzer:
                 best, best_sim = self.words[word], sim
         return best
 
-    def detect_language(self, text: str) -> str | None:
-        """'ja' for kana or kanji, 'sk' or 'en' by letters and known words, else None."""
+    def detect_language(self, text: str, normalized: str | None = None) -> str | None:
+        """'ja' for kana or kanji, 'sk' or 'en' by letters and known words, else None.
+
+        `normalized` is `normalize(text)`, when the caller has it already.
+        """
         if is_japanese(text):
             return "ja"
-        score = {"sk": 2.0 if has_slovak_letters(text) else 0.0, "en": 0.0}
-        for word in normalize(text).split():
-            for lang in ("sk", "en"):
-                if word in self._lang_words.get(lang, ()):
-                    score[lang] += 1
-        if score["sk"] == score["en"]:
+        sk_score = 2.0 if has_slovak_letters(text) else 0.0
+        en_score = 0.0
+        sk_words = self._lang_words.get("sk", ())
+        en_words = self._lang_words.get("en", ())
+        for word in (normalize(text) if normalized is None else normalized).split():
+            if word in sk_words:
+                sk_score += 1
+            if word in en_words:
+                en_score += 1
+        if sk_score == en_score:
             return None
-        return "sk" if score["sk"] > score["en"] else "en"
+        return "sk" if sk_score > en_score else "en"

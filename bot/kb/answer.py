@@ -8,7 +8,7 @@ from datetime import date
 
 from bot.i18n import Translator, negotiate
 from bot.kb.matcher import Matcher, Outcome
-from bot.kb.model import KnowledgeBase
+from bot.kb.model import Fact, KnowledgeBase
 from bot.kb.render import question_text, render_fact
 
 MAX_QUESTION = 1000  # characters analysed; a pasted essay gets no better answer than its start
@@ -47,6 +47,11 @@ class QuestionAnswerer:
         self.kb = kb
         self.matcher = Matcher(kb)
         self.today = today
+        # Rendered answers of one day per (fact, language): a fact's text depends on nothing
+        # but the knowledge base, the language and, through relative dates ("8 years ago"),
+        # the date, so it is rendered once a day instead of once a question. Bounded by the
+        # number of facts times languages; replaced whole when the date changes.
+        self._rendered: tuple[date | None, dict[tuple[str, str], str]] = (None, {})
 
     def ask(self, question: str, asker_lang: str | None = None) -> Answer:
         """Answer in the question's language, or the asker's when that cannot be told."""
@@ -61,7 +66,7 @@ class QuestionAnswerer:
             return Answer(question, "unknown", lang, text, None, 0.0, ())
         if match.outcome == "answer" and match.entry:
             fact = self.kb.facts[match.entry]
-            text = render_fact(self.kb, fact, t, self.today())
+            text = self._render(fact, t)
             return Answer(question, "answer", lang, text, fact.id, match.confidence, ())
         if match.outcome == "suggest":
             suggestions = tuple(
@@ -78,6 +83,19 @@ class QuestionAnswerer:
             match.confidence,
             (),
         )
+
+    def _render(self, fact: Fact, t: Translator) -> str:
+        """`render_fact` for today's date, rendered once per fact and language a day."""
+        today = self.today()
+        day, rendered = self._rendered
+        if day != today:
+            rendered = {}
+            self._rendered = (today, rendered)
+        key = (fact.id, t.lang)
+        text = rendered.get(key)
+        if text is None:
+            text = rendered[key] = render_fact(self.kb, fact, t, today)
+        return text
 
     def dont_know(self, t: Translator, entities: tuple[str, ...] = ()) -> str:
         """An honest "I don't know", naming what was asked about and whom to ask."""

@@ -72,15 +72,18 @@ class Index:
         # Per entry: for each token, the alternate questions (numbered within the entry) that
         # have it, with its share of that alternate's weight. A question's few matched tokens
         # then reach the alternates they cover without reading the others.
-        self.phrasings: list[dict[str, list[tuple[int, float]]]] = [{} for _ in self.entries]
+        phrasings: list[dict[str, list[tuple[int, float]]]] = [{} for _ in self.entries]
         counts = [0] * len(self.entries)
         for entry, toks in zip(self.alt_entry, alt_tokens, strict=True):
             weight = sum(self.idf[t] for t in toks)
             for tok in toks:
-                self.phrasings[entry].setdefault(tok, []).append(
-                    (counts[entry], self.idf[tok] / weight)
-                )
+                share = self.idf[tok] / weight
+                phrasings[entry].setdefault(tok, []).append((counts[entry], share))
             counts[entry] += 1
+        self.phrasings: list[dict[str, tuple[tuple[int, float], ...]]] = [
+            {tok: tuple(alts) for tok, alts in per_entry.items()} for per_entry in phrasings
+        ]
+        self.alternates = counts  # per entry: how many alternate questions have tokens
         # Tokens in a large share of a big knowledge base (@when) are only added to candidates
         # found through rarer tokens: walking their long postings costs much and decides little.
         self.common = {
@@ -126,11 +129,15 @@ class Index:
     def phrasing_score(self, entry: int, matched: dict[str, float]) -> float:
         """How much of the entry's closest alternate question the matched tokens cover."""
         tokens = self.phrasings[entry]
-        covered: dict[int, float] = defaultdict(float)
+        # A list indexed by alternate, not a dict: the inner loop is the matcher's hottest.
+        # Alternates no matched token reaches stay 0.0, and no coverage is below that.
+        covered = [0.0] * self.alternates[entry]
         for token, sim in matched.items():
-            for alt, share in tokens.get(token, ()):
-                covered[alt] += share * sim
-        return max(covered.values(), default=0.0)
+            hits = tokens.get(token)
+            if hits:
+                for alt, share in hits:
+                    covered[alt] += share * sim
+        return max(covered, default=0.0)
 
 
 def _related(kb: KnowledgeBase, record_id: str, depth: int = 2) -> set[str]:

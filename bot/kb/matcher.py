@@ -57,8 +57,9 @@ class Matcher:
     def match(self, question: str) -> Match:
         """Score the facts against the question and decide."""
         index = self.index
-        lang = self.analyzer.detect_language(question)
-        query = self.analyzer.analyze(question)
+        norm = normalize(question)  # once, for both
+        lang = self.analyzer.detect_language(question, norm)
+        query = self.analyzer.analyze(question, norm)
         entities = tuple(t[1:] for t in query if t[0] == "#")
 
         def unknown(confidence: float = 0.0) -> Match:
@@ -70,7 +71,9 @@ class Matcher:
             return self._about(query, lang, entities)
         expanded = [index.expand(tok) for tok in query]
         weights = [
-            max((index.idf[v] for v in matches), default=token_weight(tok, index.unknown_weight))
+            max([index.idf[v] for v in matches])
+            if matches
+            else token_weight(tok, index.unknown_weight)
             for tok, matches in zip(query, expanded, strict=True)
         ]
         total_weight = sum(weights)
@@ -80,7 +83,7 @@ class Matcher:
         for weight, matches in zip(weights, expanded, strict=True):
             for vocab, sim in matches.items():
                 matched[vocab] = max(matched.get(vocab, 0.0), sim)
-            if any(v in index.common for v in matches):
+            if index.common and any(v in index.common for v in matches):
                 common.append((weight, matches))
             else:
                 _accumulate(coverage, weight, matches, index.postings)
@@ -153,6 +156,13 @@ def _accumulate(
     postings: dict[str, tuple[int, ...]],
 ) -> None:
     """Add one question token's weight to every entry that has it (its best similarity)."""
+    if len(matches) == 1:  # the usual case (the token itself): no best to pick per entry
+        ((vocab, sim),) = matches.items()
+        if sim > 0.0:
+            share = weight * sim
+            for entry in postings[vocab]:
+                coverage[entry] += share
+        return
     best: dict[int, float] = {}
     for vocab, sim in matches.items():
         for entry in postings[vocab]:

@@ -37,15 +37,42 @@ def _fold_char(ch: str) -> str:
     return ch
 
 
+class _FoldTable(dict):
+    """`_fold_char` as a `str.translate` table, filled as characters are first met."""
+
+    LIMIT = 16384  # distinct characters remembered; rarer ones are folded again each time
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(self) < self.LIMIT:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+_ASCII_WORD = re.compile(r"[0-9a-z]+")
+
+
 def normalize(text: str) -> str:
     """NFKC, case-fold, fold Latin diacritics, punctuation and emoji to spaces, squeeze spaces."""
+    if text.isascii():
+        # ASCII is its own NFKC form and `_fold_char` keeps only its letters and digits: the
+        # result is the words of letters and digits, lower-cased.
+        return " ".join(_ASCII_WORD.findall(text.lower()))
     text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join("".join(_fold_char(ch) for ch in text).split())
+    # One C-level pass instead of a Python call per character; the same `_fold_char` results.
+    return " ".join(text.translate(_FOLD).split())
+
+
+_KANA_FOLD = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
+_KATAKANA_RE = re.compile("[ァ-ヶ]")
 
 
 def kana_fold(text: str) -> str:
     """Katakana to hiragana, character for character (lengths stay equal)."""
-    return "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in text)
+    return text.translate(_KANA_FOLD) if _KATAKANA_RE.search(text) else text
 
 
 def script_of(ch: str) -> str:
@@ -71,6 +98,9 @@ def runs(text: str) -> list[tuple[str, str]]:
     """Split normalized text into (script, run) pieces; 'ー' joins the kana run before it."""
     result: list[tuple[str, str]] = []
     for word in _RUN_RE.findall(text):
+        if word.isascii() and word.isalnum():  # the common case: one Latin word, one run
+            result.append(("latin", word))
+            continue
         current, buf = "", ""
         for ch in word:
             script = script_of(ch)
@@ -102,9 +132,17 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+# The characters `script_of` calls 'hira', 'kata' or 'kanji' (none of them is ASCII).
+_JAPANESE_RE = re.compile(
+    "[\u3041-\u309f"  # hiragana
+    "\u30a0-\u30ff\u31f0-\u31ff"  # katakana (ヶ among them)
+    "\u3400-\u4dbf\u4e00-\u9fff\u3005\u3006]"  # kanji, 々 and 〆
+)
+
+
 def is_japanese(text: str) -> bool:
     """Whether the text has kana or kanji."""
-    return any(script_of(ch) in ("kanji", "hira", "kata") for ch in text)
+    return _JAPANESE_RE.search(text) is not None
 
 
 SLOVAK_LETTERS = set("áäčďéíĺľňóôŕšťúýžÁÄČĎÉÍĹĽŇÓÔŔŠŤÚÝŽ")
@@ -112,4 +150,4 @@ SLOVAK_LETTERS = set("áäčďéíĺľňóôŕšťúýžÁÄČĎÉÍĹĽŇÓÔŔ
 
 def has_slovak_letters(text: str) -> bool:
     """Whether the text has letters only Slovak (of our languages) uses."""
-    return any(ch in SLOVAK_LETTERS for ch in text)
+    return not SLOVAK_LETTERS.isdisjoint(text)
