@@ -153,6 +153,13 @@ async def _drive(kind: str, database_url: str | None, users: int, waves: int) ->
             t0 = clock()
             await asyncio.gather(*(one(u) for u in updates))
             wall += clock() - t0
+        recorder = app.bot_data["services"].activity if kind != "echo" else None
+        if recorder is not None:
+            # Questions are logged in batches behind the replies: writing what is still
+            # queued after the last wave is part of the work, so it is timed too.
+            t0 = clock()
+            await recorder.flush()
+            wall += clock() - t0
     replies = sum(len(api.messages(FIRST_USER + u)) for u in range(users))
     return {
         "times": times,
@@ -160,6 +167,7 @@ async def _drive(kind: str, database_url: str | None, users: int, waves: int) ->
         "replies": replies,
         "sent": users * (waves + 1),
         "logged": _logged_questions(database_url) if database_url else None,
+        "batches": recorder.batches if recorder is not None else None,
         "problems": problems[:3],
         "problem_count": len(problems),
     }
@@ -295,6 +303,13 @@ def parent(args: argparse.Namespace) -> None:
                     f"{backend}: {run['problem_count']} warnings/errors logged, e.g. "
                     f"{run['problems'][0]!r}"
                 )
+    for backend, (timed, _) in results.items():
+        if timed.get("batches"):
+            print(
+                f"\n{backend}: {timed['sent']:,} questions (with their users) written in "
+                f"{timed['batches']:,} transactions by the activity recorder "
+                f"({timed['sent'] / timed['batches']:.0f} per commit on average)."
+            )
     if not postgres:
         print(f"\nPostgreSQL skipped: set {POSTGRES_ENV} or pass --postgres URL.")
     print(

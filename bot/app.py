@@ -21,7 +21,9 @@ from telegram.request import BaseRequest
 from bot import jobs
 from bot.config import Settings
 from bot.db import migrate
+from bot.db.activity import ActivityRecorder
 from bot.db.session import make_engine, make_sessionmaker
+from bot.db.userstate import user_states
 from bot.handlers import (
     coordinator,
     coordinator_edit,
@@ -117,8 +119,8 @@ def register_handlers(app: Application) -> None:
     # --- end of the coordinators' handlers ---------------------------------------------------
     # --- Delegates: /register (and /start visit_<id>), /myvisits, offers, /mydata, /forget_me.
     # The conversation's step is in the database (a draft), not in a ConversationHandler: the
-    # question handler finds the user's drafts in the transaction that records the user and
-    # hands a typed answer to the open conversation. /cancel (in start.py) deletes the draft.
+    # question handler reads, for every message, whether the user has a draft, and hands a
+    # typed answer to the open conversation. /cancel (in start.py) deletes the draft.
     for name, handler in (
         ("register", registration.register),
         ("myvisits", myvisits.myvisits),
@@ -135,11 +137,11 @@ def register_handlers(app: Application) -> None:
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     # --- end of the delegates' handlers --------------------------------------------------------
     # Callback data comes back from the client and can be stale or forged: the patterns admit
-    # only what the handlers can parse (log ids fit a BIGINT), the last handler the rest.
+    # only what the handlers can parse (message ids fit a BIGINT), the last handler the rest.
     app.add_handler(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(questions.suggestion_picked, pattern=r"^p:\d{1,18}:"))
-    app.add_handler(CallbackQueryHandler(questions.none_of_these, pattern=r"^n:\d{1,18}\Z"))
-    app.add_handler(CallbackQueryHandler(questions.feedback, pattern=r"^f:\d{1,18}:[yn]\Z"))
+    app.add_handler(CallbackQueryHandler(questions.suggestion_picked, pattern=r"^qp:\d{1,18}:"))
+    app.add_handler(CallbackQueryHandler(questions.none_of_these, pattern=r"^qn:\d{1,18}\Z"))
+    app.add_handler(CallbackQueryHandler(questions.feedback, pattern=r"^qf:\d{1,18}:[yn]\Z"))
     app.add_handler(CallbackQueryHandler(other.stale_button))
     # In private chats every text is a question; in groups only what mentions the bot.
     app.add_handler(
@@ -180,6 +182,11 @@ def _post_init(services: Services, migrate_on_start: bool):
         engine = make_engine(url)
         app.bot_data["engine"] = engine
         services.sessions = make_sessionmaker(engine)
+        async with engine.connect():
+            pass  # the first connection sets SQLite's WAL mode before anyone reads
+        services.user_states = user_states(url, services.sessions)
+        services.activity = ActivityRecorder(services.sessions)
+        services.activity.start()
         await set_menus(app.bot, services.settings.coordinator_ids)
         jobs.schedule(app)  # reminders, offers, past visits, purge: see bot/jobs.py
 
@@ -187,6 +194,12 @@ def _post_init(services: Services, migrate_on_start: bool):
 
 
 async def _post_shutdown(app: Application) -> None:
+    # After the last update: what the messages recorded is written before the database closes.
+    services: Services = app.bot_data["services"]
+    if services.activity is not None:
+        await services.activity.close()
+    if services.user_states is not None:
+        services.user_states.close()
     engine = app.bot_data.pop("engine", None)
     if engine is not None:
         await engine.dispose()

@@ -118,6 +118,9 @@ class QuestionLog(Base):
     __table_args__ = (
         # The curators' review lists misses by outcome, newest first.
         Index("ix_question_log_outcome_created_at", "outcome", "created_at"),
+        # A question is the Telegram message it came in: its key is known before the row is
+        # written (the reply's buttons carry it), and a redelivered update is logged once.
+        Index("ux_question_log_chat_id_message_id", "chat_id", "message_id", unique=True),
         CheckConstraint(_one_of("outcome", Outcome), name="outcome"),
         CheckConstraint(_one_of("feedback", Feedback), name="feedback"),
     )
@@ -127,6 +130,8 @@ class QuestionLog(Base):
     telegram_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.telegram_id", ondelete="SET NULL"), index=True
     )
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     lang: Mapped[str] = mapped_column(String(8))
     entry_id: Mapped[str | None] = mapped_column(String(128))

@@ -3,15 +3,17 @@ does), and take `now` from the caller's clock."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, Feedback, Outcome, QuestionLog, User
+from bot.db.records import Question, Reaction, Seen
 
 # What the curators review: questions the bot could not answer, or answered unhelpfully.
 MISSED_OUTCOMES = (Outcome.UNKNOWN, Outcome.NONE_OF_THESE)
@@ -26,68 +28,89 @@ async def touch_user(
     now: datetime,
 ) -> User:
     """Insert the user or refresh last_seen, language_code and name; safe under concurrency."""
-    user, _ = await touch_user_and_drafts(
-        session, telegram_id, telegram_language=telegram_language, first_name=first_name, now=now
-    )
-    return user
-
-
-async def touch_user_and_drafts(
-    session: AsyncSession,
-    telegram_id: int,
-    *,
-    telegram_language: str | None,
-    first_name: str | None,
-    now: datetime,
-) -> tuple[User, bool]:
-    """touch_user, also telling whether the user has a conversation saved (any draft).
-
-    Every message needs both; one statement instead of two halves the database round trips,
-    which is what a message costs on SQLite.
-    """
     result = await session.execute(
-        _touch_statement(session.get_bind().dialect.name),
-        {
-            "telegram_id": telegram_id,
-            "telegram_language": telegram_language,
-            "first_name": first_name,
-            "first_seen": now,
-            "last_seen": now,
-            "subscribed": True,
-            "draft_owner": telegram_id,
-        },
+        _touch_statement(session.get_bind().dialect.name, returning=True),
+        _seen_params(telegram_id, telegram_language, first_name, now),
         execution_options={"populate_existing": True},
     )
-    user, has_draft = result.one()
-    return user, bool(has_draft)
+    return result.scalar_one()
 
 
-@lru_cache(maxsize=4)
-def _touch_statement(dialect: str) -> Any:
-    """The upsert of touch_user, built once per dialect: it runs for every message."""
+async def touch_users(session: AsyncSession, seen: Sequence[Seen]) -> None:
+    """touch_user for many messages in one statement (the activity recorder's batches)."""
+    if seen:
+        await session.execute(
+            _touch_statement(session.get_bind().dialect.name, returning=False),
+            [_seen_params(s.telegram_id, s.telegram_language, s.first_name, s.at) for s in seen],
+        )
+
+
+def _seen_params(
+    telegram_id: int, telegram_language: str | None, first_name: str | None, at: datetime
+) -> dict[str, Any]:
+    return {
+        "telegram_id": telegram_id,
+        "telegram_language": telegram_language,
+        "first_name": first_name,
+        "first_seen": at,
+        "last_seen": at,
+        "subscribed": True,
+    }
+
+
+@lru_cache(maxsize=8)
+def _touch_statement(dialect: str, *, returning: bool) -> Any:
+    """The upsert of touch_user, built once per dialect: it runs for every message.
+
+    With `returning`, an ORM statement that gives back the User; without, a plain Core one
+    for batches of many rows.
+    """
+    stmt = _insert_for(dialect)(User if returning else User.__table__)
+    excluded = stmt.excluded
+    users = User.__table__.c
+    # Messages are recorded both at once (commands) and in batches a moment later (questions,
+    # see bot/db/activity.py), so an older message may arrive last: it must not move
+    # last_seen back, nor clear a block Telegram reported after it was written.
+    newer = excluded.last_seen > users.last_seen
+    # One statement, not select-then-insert: two first messages arriving together both
+    # succeed, the second becoming an update.
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[users.telegram_id],
+        set_={
+            "last_seen": case((newer, excluded.last_seen), else_=users.last_seen),
+            # Telegram omits language_code and names sometimes; keep what we knew.
+            "telegram_language": func.coalesce(
+                excluded.telegram_language, users.telegram_language
+            ),
+            "first_name": func.coalesce(excluded.first_name, users.first_name),
+            # Someone who writes to the bot has unblocked it, unless the block came later (or
+            # at once: the reply to this very message was refused).
+            "blocked_at": case(
+                (users.blocked_at >= excluded.last_seen, users.blocked_at), else_=None
+            ),
+        },
+    )
+    return upsert.returning(User) if returning else upsert
+
+
+def _insert_for(dialect: str) -> Any:
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:
         raise NotImplementedError(f"no upsert for the {dialect} dialect")
-    stmt = insert(User)
-    excluded = stmt.excluded
-    # One statement, not select-then-insert: two first messages arriving together both
-    # succeed, the second becoming an update.
-    return stmt.on_conflict_do_update(
-        index_elements=[User.telegram_id],
-        set_={
-            "last_seen": excluded.last_seen,
-            # Telegram omits language_code and names sometimes; keep what we knew.
-            "telegram_language": func.coalesce(excluded.telegram_language, User.telegram_language),
-            "first_name": func.coalesce(excluded.first_name, User.first_name),
-            # Someone who writes to the bot has unblocked it.
-            "blocked_at": None,
-        },
-    ).returning(
-        User,
-        # The subquery names the id as a parameter: SQLite cannot tell a correlated
-        # "telegram_id" of the RETURNING clause from the drafts' own.
-        exists().where(Draft.telegram_id == bindparam("draft_owner")).label("has_draft"),
-    )
+    return insert
+
+
+async def user_state(session: AsyncSession, telegram_id: int) -> tuple[str | None, bool]:
+    """The user's /language choice (None when unknown) and whether a conversation is saved."""
+    row = (await session.execute(USER_STATE, {"who": telegram_id})).one()
+    return row[0], bool(row[1])
+
+
+# Both halves as scalar subqueries: one row even for a user not written yet.
+USER_STATE = select(
+    select(User.language).where(User.telegram_id == bindparam("who")).scalar_subquery(),
+    exists().where(Draft.telegram_id == bindparam("who")),
+)
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
@@ -112,65 +135,76 @@ async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -
     )
 
 
-async def log_question(
-    session: AsyncSession,
-    *,
-    telegram_id: int | None,
-    text: str,
-    lang: str,
-    entry_id: str | None,
-    confidence: float,
-    outcome: Outcome | str,
-    now: datetime,
-) -> int:
-    """Log a question and what the bot did with it; returns the log id."""
-    # A Core INSERT … RETURNING: this runs for every question, and the ORM's unit of work
-    # would only add bookkeeping for an object nobody reads.
-    return await session.scalar(
-        _LOG_INSERT,
-        {
-            "telegram_id": telegram_id,
-            "text": text,
-            "lang": lang,
-            "entry_id": entry_id,
-            "confidence": confidence,
-            "outcome": Outcome(outcome).value,
-            "created_at": now,
-        },
+async def log_questions(session: AsyncSession, questions: Sequence[Question]) -> None:
+    """Log questions and what the bot did with them; one already logged is left alone."""
+    if questions:
+        await session.execute(
+            _log_statement(session.get_bind().dialect.name),
+            [
+                {
+                    "chat_id": q.chat_id,
+                    "message_id": q.message_id,
+                    "telegram_id": q.telegram_id,
+                    "text": q.text,
+                    "lang": q.lang,
+                    "entry_id": q.entry_id,
+                    "confidence": q.confidence,
+                    "outcome": Outcome(q.outcome).value,
+                    "created_at": q.asked_at,
+                }
+                for q in questions
+            ],
+        )
+
+
+@lru_cache(maxsize=4)
+def _log_statement(dialect: str) -> Any:
+    # A redelivered update (Telegram resends what was not acknowledged) is the same message.
+    log = QuestionLog.__table__
+    return (
+        _insert_for(dialect)(log)
+        .on_conflict_do_nothing(index_elements=[log.c.chat_id, log.c.message_id])
     )
 
 
-async def set_feedback(
-    session: AsyncSession, log_id: int, telegram_id: int, feedback: Feedback | str
-) -> bool:
-    """Record the asker's feedback; False when the log is missing or someone else asked."""
-    # The log id travels in callback data, which any chat member can press: check the asker.
-    return await _update_one(
-        session,
-        update(QuestionLog)
-        .where(QuestionLog.id == log_id, QuestionLog.telegram_id == telegram_id)
-        .values(feedback=Feedback(feedback).value),
-    )
+async def apply_reactions(session: AsyncSession, reactions: Sequence[Reaction]) -> None:
+    """Record what askers did after the answer: a suggestion picked, "none of these", feedback.
+
+    Only the asker's own presses count (callback data can be pressed by anyone in a chat);
+    a reaction to a question that is not logged changes nothing.
+    """
+    if reactions:
+        await session.execute(
+            _REACT,
+            [
+                {
+                    "r_chat": r.chat_id,
+                    "r_message": r.message_id,
+                    "r_who": r.telegram_id,
+                    "r_outcome": Outcome(r.outcome).value if r.outcome else None,
+                    "r_entry": r.entry_id,
+                    "r_feedback": Feedback(r.feedback).value if r.feedback else None,
+                }
+                for r in reactions
+            ],
+        )
 
 
-async def set_outcome(
-    session: AsyncSession,
-    log_id: int,
-    telegram_id: int,
-    outcome: Outcome | str,
-    *,
-    entry_id: str | None = None,
-) -> bool:
-    """Change a logged outcome (e.g. a suggestion picked); entry_id too when given."""
-    values: dict[str, Any] = {"outcome": Outcome(outcome).value}
-    if entry_id is not None:
-        values["entry_id"] = entry_id
-    return await _update_one(
-        session,
-        update(QuestionLog)
-        .where(QuestionLog.id == log_id, QuestionLog.telegram_id == telegram_id)
-        .values(**values),
+_LOG = QuestionLog.__table__.c
+# Each reaction sets what it knows and keeps the rest (NULL parameter = unchanged).
+_REACT = (
+    update(QuestionLog.__table__)
+    .where(
+        _LOG.chat_id == bindparam("r_chat"),
+        _LOG.message_id == bindparam("r_message"),
+        _LOG.telegram_id == bindparam("r_who"),
     )
+    .values(
+        outcome=func.coalesce(bindparam("r_outcome"), _LOG.outcome),
+        entry_id=func.coalesce(bindparam("r_entry"), _LOG.entry_id),
+        feedback=func.coalesce(bindparam("r_feedback"), _LOG.feedback),
+    )
+)
 
 
 async def unanswered(session: AsyncSession, limit: int = 50) -> list[QuestionLog]:
@@ -187,9 +221,6 @@ async def unanswered(session: AsyncSession, limit: int = 50) -> list[QuestionLog
         .limit(limit)
     )
     return list(await session.scalars(stmt))
-
-
-_LOG_INSERT = insert(QuestionLog).returning(QuestionLog.id)
 
 
 async def _update_one(session: AsyncSession, stmt: Any) -> bool:

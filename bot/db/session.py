@@ -30,20 +30,30 @@ _SQLITE_PRAGMAS = (
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create the asyncio engine for an operator's DATABASE_URL (SQLite or PostgreSQL)."""
+    """Create the asyncio engine for an operator's DATABASE_URL (SQLite or PostgreSQL).
+
+    Statement parameters are left out of error messages: they are people's names and
+    questions, and error messages end up in logs.
+    """
     target = async_url(url)
     if make_url(target).get_backend_name() == "sqlite":
         # SQLite lets one writer in at a time, and a writer that finds it busy sleeps in
         # steps of milliseconds. One connection per process queues the transactions in the
         # pool instead, without sleeping; busy_timeout still covers a second process.
         engine = create_async_engine(
-            target, echo=echo, pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S
+            target,
+            echo=echo,
+            hide_parameters=True,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=SQLITE_POOL_TIMEOUT_S,
         )
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         return engine
     return create_async_engine(
         target,
         echo=echo,
+        hide_parameters=True,
         pool_size=5,
         max_overflow=10,
         # A restarted server or a NAT that drops idle sockets must not cost a user's message.

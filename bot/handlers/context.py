@@ -14,6 +14,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.db import repo
+from bot.db.activity import ActivityRecorder
+from bot.db.userstate import UserStates
 from bot.i18n import Translator, negotiate
 from bot.kb.answer import QuestionAnswerer
 
@@ -31,7 +33,10 @@ class Services:
 
     settings: Settings
     qa: QuestionAnswerer
-    sessions: async_sessionmaker[AsyncSession] | None = None  # set in post_init
+    # Set in post_init, when the database is open:
+    sessions: async_sessionmaker[AsyncSession] | None = None
+    user_states: UserStates | None = None  # read for every message (bot/db/userstate.py)
+    activity: ActivityRecorder | None = None  # what messages record, written in batches
     clock: Callable[[], datetime] = utcnow
 
 
@@ -68,23 +73,15 @@ async def identify(update: Update, context: IUCContext) -> Translator:
 
 async def record_user(session: AsyncSession, update: Update, services: Services) -> str | None:
     """Insert or refresh the user in the session's transaction; returns their /language choice."""
-    chosen, _ = await record_user_and_drafts(session, update, services)
-    return chosen
-
-
-async def record_user_and_drafts(
-    session: AsyncSession, update: Update, services: Services
-) -> tuple[str | None, bool]:
-    """record_user, and whether the user has a conversation saved (in the same statement)."""
     user = update.effective_user
-    row, has_draft = await repo.touch_user_and_drafts(
+    row = await repo.touch_user(
         session,
         user.id,
         telegram_language=user.language_code,
         first_name=user.first_name,
         now=services.clock(),
     )
-    return row.language, has_draft
+    return row.language
 
 
 def language_for(update: Update, context: IUCContext, chosen: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,6 +15,8 @@ from bot.handlers.context import IUCContext, identify
 from bot.i18n import Translator, negotiate
 
 log = logging.getLogger(__name__)
+
+FLUSH_TIMEOUT_S = 5.0  # waiting for queued records before marking a user blocked
 
 
 async def not_text(update: Update, context: IUCContext) -> None:
@@ -74,7 +77,10 @@ async def _mark_blocked(update: object, context: IUCContext) -> None:
     ):
         return
     try:
+        # The user's row may still be queued (their first message was a question).
+        async with asyncio.timeout(FLUSH_TIMEOUT_S):
+            await services.activity.flush()
         async with services.sessions.begin() as session:
             await repo.mark_blocked(session, update.effective_chat.id, services.clock())
-    except SQLAlchemyError:
+    except (SQLAlchemyError, TimeoutError):
         log.warning("could not record that the user blocked the bot", exc_info=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import date, datetime
@@ -19,6 +20,9 @@ from bot.visits import service
 from bot.visits.rules import ANSWER_FIELDS
 
 log = logging.getLogger(__name__)
+
+# How long /mydata and /forget_me wait for queued records to be written before giving up.
+FLUSH_TIMEOUT_S = 5.0
 
 _REGISTRATION_FIELDS = ("status", *ANSWER_FIELDS, "consent_at")
 
@@ -128,9 +132,12 @@ async def mydata(update: Update, context: IUCContext) -> None:
     """Sends everything stored about the person: readable messages and my-data.json."""
     t = await identify(update, context)
     try:
+        # The latest questions may still be queued: they are part of what is stored.
+        async with asyncio.timeout(FLUSH_TIMEOUT_S):
+            await context.services.activity.flush()
         async with context.services.sessions.begin() as session:
             data = await service.personal_data(session, update.effective_user.id)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, TimeoutError):
         log.warning("could not read personal data", exc_info=True)
         await update.effective_message.reply_html(
             escape(
@@ -189,9 +196,13 @@ async def forget_chosen(update: Update, context: IUCContext) -> None:
         return
     services = context.services
     try:
+        # Queued records would otherwise be written after the erasure and bring the person's
+        # row and words back.
+        async with asyncio.timeout(FLUSH_TIMEOUT_S):
+            await services.activity.flush()
         async with services.sessions.begin() as session:
             count = await service.forget(session, query.from_user.id, services.clock())
-    except SQLAlchemyError:
+    except (SQLAlchemyError, TimeoutError):
         log.warning("could not erase personal data", exc_info=True)
         await query.answer(t.gettext("Sorry, I could not save that. Please try again."))
         return

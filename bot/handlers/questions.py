@@ -9,10 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.db import repo
 from bot.db.models import Feedback, Outcome
+from bot.db.records import Question, Reaction, Seen
 from bot.handlers import registration
-from bot.handlers.context import IUCContext, identify, language_for, record_user_and_drafts
+from bot.handlers.context import IUCContext, identify, language_for
 from bot.handlers.replies import (
     answer_html,
     answer_keyboard,
@@ -30,57 +30,74 @@ OUTCOMES = {"answer": Outcome.ANSWERED, "suggest": Outcome.SUGGESTED, "unknown":
 
 
 async def question(update: Update, context: IUCContext) -> None:
-    """Sends the answer, or suggestion buttons, or an honest "I don't know"."""
+    """Sends the answer, or suggestion buttons, or an honest "I don't know".
+
+    The reply waits for one read (the user's language and whether a conversation is open);
+    what the message leaves behind (the user's row, the question log) is queued for the
+    activity recorder, which commits it a moment later in a batch with other messages'.
+    """
     message = update.effective_message
     services = context.services
     text = _without_mention(message.text or message.caption or "", context.bot.username)
     private = update.effective_chat.type == ChatType.PRIVATE
-    user_id = update.effective_user.id
-    answer, log_id = None, None
+    user = update.effective_user
+    services.activity.seen(Seen(user.id, user.language_code, user.first_name, services.clock()))
     try:
-        # One transaction records the user, finds an open conversation (the text is then its
-        # answer, not a question) and logs the question: one commit per message.
-        async with services.sessions.begin() as session:
-            chosen, has_draft = await record_user_and_drafts(session, update, services)
-            lang = language_for(update, context, chosen)
-            drafts = await service.open_drafts(session, user_id) if private and has_draft else {}
-            drafts = {k: v for k, v in drafts.items() if k in registration.TYPED_KINDS}
-            if not drafts:
-                answer = services.qa.ask(text, lang)
-                log_id = await repo.log_question(
-                    session,
-                    telegram_id=user_id,
-                    text=answer.question[:4096],
-                    lang=answer.lang,
-                    entry_id=answer.entry,
-                    confidence=answer.confidence,
-                    outcome=OUTCOMES[answer.outcome],
-                    now=services.clock(),
-                )
+        chosen, has_draft = await services.user_states(user.id)
     except SQLAlchemyError:
-        # The answer matters more than the log: reply without buttons that need a log id.
-        log.warning("could not record the question; answering anyway", exc_info=True)
+        log.warning("could not read the user's state; answering without it", exc_info=True)
+        # Only this process's memory can say whether a conversation is open, and in which
+        # language the user was last answered.
         if private and await registration.continue_conversation(update, context, None):
             return
-        lang = language_for(update, context, context.user_data.get("lang"))
+        chosen = context.user_data.get("lang")
     else:
-        if drafts and await registration.continue_conversation(update, context, drafts):
+        # The text answers an open conversation step rather than asking a question.
+        if private and has_draft and await _continue_conversation(update, context):
             return
-    if answer is None:  # the database failed, or the conversation ended elsewhere meanwhile
-        answer = services.qa.ask(text, lang)
+    answer = services.qa.ask(text, language_for(update, context, chosen))
+    services.activity.asked(
+        Question(
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            telegram_id=user.id,
+            text=answer.question[:4096],
+            lang=answer.lang,
+            entry_id=answer.entry,
+            confidence=answer.confidence,
+            outcome=OUTCOMES[answer.outcome],
+            asked_at=services.clock(),
+        )
+    )
     reply_t = Translator(answer.lang)
     pieces = split_message(answer_html(answer))
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
         await message.reply_html(
-            piece, reply_markup=answer_keyboard(answer, log_id, reply_t) if last else None
+            piece,
+            reply_markup=answer_keyboard(answer, message.message_id, reply_t) if last else None,
         )
+
+
+async def _continue_conversation(update: Update, context: IUCContext) -> bool:
+    """Hands the text to the user's open conversation; False when none takes typed answers."""
+    try:
+        async with context.services.sessions() as session:
+            drafts = await service.open_drafts(session, update.effective_user.id)
+    except SQLAlchemyError:
+        log.warning("could not read the open conversation", exc_info=True)
+        drafts = None
+    else:
+        drafts = {k: v for k, v in drafts.items() if k in registration.TYPED_KINDS}
+        if not drafts:  # the conversation ended elsewhere meanwhile
+            return False
+    return await registration.continue_conversation(update, context, drafts)
 
 
 async def suggestion_picked(update: Update, context: IUCContext) -> None:
     """Answers the suggestion the user pressed and records it."""
     query = update.callback_query
-    _, log_id, entry = (query.data or "").split(":", 2)
+    _, question_id, entry = (query.data or "").split(":", 2)
     kb = context.services.qa.kb
     fact = kb.facts.get(entry)
     t = await identify(update, context)
@@ -93,19 +110,21 @@ async def suggestion_picked(update: Update, context: IUCContext) -> None:
     lang = negotiate(context.user_data.get("lang"), t.lang)
     t = Translator(lang)
     text = render_fact(kb, fact, t, context.services.clock().date())
-    await _update_log(context, query.from_user.id, int(log_id), Outcome.ANSWERED, entry)
+    _react(update, context, int(question_id), outcome=Outcome.ANSWERED, entry_id=entry)
     await unless_unchanged(query.edit_message_reply_markup(None))
     for piece in split_message(escape(text, quote=False)):
-        await query.message.reply_html(piece, reply_markup=feedback_keyboard(int(log_id), t))
+        await query.message.reply_html(
+            piece, reply_markup=feedback_keyboard(int(question_id), t)
+        )
 
 
 async def none_of_these(update: Update, context: IUCContext) -> None:
     """Records that no suggestion fitted and says whom to ask."""
     query = update.callback_query
-    log_id = int((query.data or "").split(":")[1])
+    question_id = int((query.data or "").split(":")[1])
     t = await identify(update, context)
     await query.answer()
-    await _update_log(context, query.from_user.id, log_id, Outcome.NONE_OF_THESE, None)
+    _react(update, context, question_id, outcome=Outcome.NONE_OF_THESE)
     await unless_unchanged(
         query.edit_message_text(
             escape(context.services.qa.dont_know(t), quote=False)
@@ -119,37 +138,29 @@ async def none_of_these(update: Update, context: IUCContext) -> None:
 async def feedback(update: Update, context: IUCContext) -> None:
     """Stores "helpful" or "not helpful" and thanks the user."""
     query = update.callback_query
-    _, log_id, value = (query.data or "").split(":")
+    _, question_id, value = (query.data or "").split(":")
     t = await identify(update, context)
-    sessions = context.services.sessions
-    try:
-        if sessions is not None:
-            async with sessions.begin() as session:
-                await repo.set_feedback(
-                    session,
-                    int(log_id),
-                    query.from_user.id,
-                    Feedback.HELPFUL if value == "y" else Feedback.NOT_HELPFUL,
-                )
-    except SQLAlchemyError:
-        log.warning("could not store feedback", exc_info=True)
-        await query.answer(t.gettext("Sorry, I could not save that. Please try again."))
-        return
+    _react(
+        update,
+        context,
+        int(question_id),
+        feedback=Feedback.HELPFUL if value == "y" else Feedback.NOT_HELPFUL,
+    )
     await query.answer(t.gettext("Thank you for your feedback!"))
     await unless_unchanged(query.edit_message_reply_markup(None))
 
 
-async def _update_log(
-    context: IUCContext, user_id: int, log_id: int, outcome: Outcome, entry: str | None
-) -> None:
-    sessions = context.services.sessions
-    if sessions is None:
-        return
-    try:
-        async with sessions.begin() as session:
-            await repo.set_outcome(session, log_id, user_id, outcome, entry_id=entry)
-    except SQLAlchemyError:
-        log.warning("could not update question log", exc_info=True)
+def _react(update: Update, context: IUCContext, question_id: int, **change: object) -> None:
+    """Queue the asker's reaction; it is written after the question's own log row."""
+    query = update.callback_query
+    context.services.activity.reacted(
+        Reaction(
+            chat_id=query.message.chat.id,
+            message_id=question_id,
+            telegram_id=query.from_user.id,
+            **change,  # type: ignore[arg-type]
+        )
+    )
 
 
 def _without_mention(text: str, username: str | None) -> str:

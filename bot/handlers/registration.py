@@ -116,9 +116,9 @@ async def continue_conversation(
 ) -> bool:
     """Takes a typed message as the answer to an open step; False when no conversation is open.
 
-    The question handler calls it with the user's drafts, found in the same transaction that
-    records the user, so a plain question costs no extra lookup. `drafts` is None when the
-    database did not answer: then only this process's memory says a conversation is open.
+    The question handler calls it with the user's drafts when the read it makes for every
+    message says a conversation is saved. `drafts` is None when the database did not
+    answer: then only this process's memory says a conversation is open.
     """
     text = update.effective_message.text or ""
     if drafts is None:

@@ -65,38 +65,47 @@ def answer_html(answer: Answer) -> str:
 
 
 def answer_keyboard(
-    answer: Answer, log_id: int | None, t: Translator
+    answer: Answer, question_id: int, t: Translator
 ) -> InlineKeyboardMarkup | None:
-    """Suggestion buttons plus "none of these", or feedback buttons under an answer."""
-    if log_id is None:
-        return None
+    """Suggestion buttons plus "none of these", or feedback buttons under an answer.
+
+    question_id is the message id of the question in its chat: the key of its log row.
+    """
     if answer.outcome == "suggest":
         rows = [
-            [InlineKeyboardButton(s.question[:60], callback_data=callback("p", log_id, s.entry))]
+            [
+                InlineKeyboardButton(
+                    s.question[:60], callback_data=callback("qp", question_id, s.entry)
+                )
+            ]
             for s in answer.suggestions
-            if len(callback("p", log_id, "")) + len(s.entry.encode()) <= CALLBACK_LIMIT
+            if len(callback("qp", question_id, "")) + len(s.entry.encode()) <= CALLBACK_LIMIT
         ]
         rows.append(
-            [InlineKeyboardButton(t.gettext("None of these"), callback_data=callback("n", log_id))]
+            [
+                InlineKeyboardButton(
+                    t.gettext("None of these"), callback_data=callback("qn", question_id)
+                )
+            ]
         )
         return InlineKeyboardMarkup(rows)
     if answer.outcome == "answer":
-        return feedback_keyboard(log_id, t)
+        return feedback_keyboard(question_id, t)
     return None
 
 
-def feedback_keyboard(log_id: int, t: Translator) -> InlineKeyboardMarkup:
+def feedback_keyboard(question_id: int, t: Translator) -> InlineKeyboardMarkup:
     """ "Helpful" and "not helpful" buttons for a logged answer."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     "👍 " + t.pgettext("feedback button", "Helpful"),
-                    callback_data=callback("f", log_id, "y"),
+                    callback_data=callback("qf", question_id, "y"),
                 ),
                 InlineKeyboardButton(
                     "👎 " + t.pgettext("feedback button", "Not helpful"),
-                    callback_data=callback("f", log_id, "n"),
+                    callback_data=callback("qf", question_id, "n"),
                 ),
             ]
         ]

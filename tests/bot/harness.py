@@ -8,12 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
 from bot.console import running
+from bot.db.session import make_sessionmaker
+from bot.db.url import async_url
+from bot.db.userstate import user_states
 from bot.kb.answer import QuestionAnswerer
 from bot.localapi import LocalBotApi, SentMessage, local_bot_request
 
@@ -53,6 +59,40 @@ class Harness:
         return self.api.messages(user)[before:]
 
 
+async def rows(bot: Harness, model: type) -> list[Any]:
+    """Every row of a table in primary-key order, read through the bot's own sessions.
+
+    The question log and users' rows are written in batches: what is queued is written first.
+    """
+    order = next(iter(model.__table__.primary_key.columns))
+    services = bot.app.bot_data["services"]
+    await services.activity.flush()
+    async with services.sessions() as session:
+        return list((await session.scalars(select(model).order_by(order))).all())
+
+
+@asynccontextmanager
+async def unreachable(bot: Harness) -> AsyncIterator[None]:
+    """A database that cannot even be opened, for as long as the block lasts, on every path:
+    the sessions, the read every message makes, and the recorder's batches."""
+    services = bot.app.bot_data["services"]
+    url = "sqlite:////nonexistent-directory/iuc/bot.sqlite3"
+    # No pool: SQLAlchemy's queue pool does not wake a waiter when another connection
+    # attempt fails, so with the app's single SQLite slot the recorder and a handler that
+    # fail together wait out pool_timeout (30 s). Known, noted; not what these tests test.
+    engine = create_async_engine(async_url(url), poolclass=NullPool)
+    broken = make_sessionmaker(engine)
+    working = services.sessions, services.user_states, services.activity.sessions
+    services.sessions, services.activity.sessions = broken, broken
+    services.user_states = user_states(url, broken)
+    try:
+        yield
+    finally:
+        services.sessions, services.user_states, services.activity.sessions = working
+        # Disposed after the bot stops: the recorder may be retrying on it at this moment.
+        bot.app.bot_data.setdefault("engines to dispose", []).append(engine)
+
+
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings for tests: a local token, the given database, the shipped knowledge."""
     return Settings(token="123456:" + "A" * 30, database_url=database_url, **overrides)
@@ -74,3 +114,5 @@ async def run_bot(
     app.bot_data["services"].clock = lambda: NOW
     async with running(app):
         yield Harness(api, app)
+    for engine in app.bot_data.get("engines to dispose", []):
+        await engine.dispose()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from bot.db.models import QuestionLog, User
-from tests.bot.harness import Harness
+from tests.bot.harness import Harness, rows
 
 GREETING = {"en": "Hello, Ann!", "sk": "Dobrý deň, Ann!", "ja": "Annさん、こんにちは！"}
 SIGNED = {
@@ -30,10 +29,6 @@ def unsure(bot: Harness, lang: str) -> str:
     return found[0]
 
 
-async def rows(bot: Harness, model: type) -> list:
-    """All rows of a table, read through the bot's own session factory."""
-    async with bot.app.bot_data["services"].sessions() as session:
-        return list((await session.scalars(select(model))).all())
 
 
 @pytest.mark.parametrize("lang", ["en", "sk", "ja"])

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from bot.db.models import Draft, Registration
-from tests.bot.harness import Harness
-from tests.bot.visiting import label, open_visit, register, rows
+from tests.bot.harness import Harness, rows
+from tests.bot.visiting import label, open_visit, register
 from tests.visits.test_ics import parse_ics
 
 STATUS = {"en": "Status: Confirmed", "sk": "Stav: Potvrdená", "ja": "状況: 確定"}

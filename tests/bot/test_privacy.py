@@ -9,8 +9,8 @@ import pytest
 from bot.db.models import QuestionLog, Registration, User
 from bot.handlers.privacy import pack
 from bot.visits import service
-from tests.bot.harness import Harness
-from tests.bot.visiting import answer_until, open_visit, register, rows, start
+from tests.bot.harness import Harness, rows
+from tests.bot.visiting import answer_until, open_visit, register, start
 from tests.visits.factory import TITLES
 
 ERASED = {

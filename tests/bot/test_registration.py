@@ -8,7 +8,7 @@ import pytest
 
 from bot.db.models import Draft, Registration
 from bot.visits import service
-from tests.bot.harness import NOW, Harness
+from tests.bot.harness import NOW, Harness, rows
 from tests.bot.visiting import (
     ANSWERS,
     QUESTION,
@@ -18,7 +18,6 @@ from tests.bot.visiting import (
     label,
     open_visit,
     register,
-    rows,
     start,
 )
 from tests.visits.factory import TITLES

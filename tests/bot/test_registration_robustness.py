@@ -12,7 +12,7 @@ from bot.console import running
 from bot.db.models import Draft, Registration
 from bot.kb.answer import QuestionAnswerer
 from bot.localapi import LocalBotApi, local_bot_request
-from tests.bot.harness import NOW, Harness, make_settings, run_bot
+from tests.bot.harness import NOW, Harness, make_settings, rows, run_bot, unreachable
 from tests.bot.visiting import (
     ANSWERS,
     QUESTION,
@@ -22,9 +22,7 @@ from tests.bot.visiting import (
     give,
     label,
     open_visit,
-    rows,
     start,
-    unreachable,
 )
 
 SORRY_STEP = {

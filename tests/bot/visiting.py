@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from bot.db.models import Visit
@@ -83,11 +83,6 @@ async def open_visit(bot: Harness, **overrides: Any) -> Visit:
         return await service.set_visit_status(session, visit.id, "open", NOW)
 
 
-async def rows(bot: Harness, model: type) -> list[Any]:
-    """Every row of a table, in primary-key order."""
-    order = next(iter(model.__table__.primary_key.columns))
-    async with bot.app.bot_data["services"].sessions() as session:
-        return list((await session.scalars(select(model).order_by(order))).all())
 
 
 async def give(bot: Harness, user: int, lang: str, how: tuple[str, str]) -> list[SentMessage]:
@@ -151,15 +146,3 @@ async def failing_writes(bot: Harness) -> AsyncIterator[None]:
         services.sessions = working
         await engine.dispose()
 
-
-@asynccontextmanager
-async def unreachable(bot: Harness) -> AsyncIterator[None]:
-    """A database that cannot even be opened, for as long as the block lasts."""
-    services = bot.app.bot_data["services"]
-    engine = make_engine("sqlite:////nonexistent-directory/iuc/bot.sqlite3")
-    working, services.sessions = services.sessions, make_sessionmaker(engine)
-    try:
-        yield
-    finally:
-        services.sessions = working
-        await engine.dispose()

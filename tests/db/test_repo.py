@@ -12,13 +12,15 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import migrate, repo
-from bot.db.models import QuestionLog, User
+from bot.db.models import Draft, Feedback, Outcome, QuestionLog, User
+from bot.db.records import Question, Reaction, Seen
 from bot.db.session import make_engine
 from bot.db.url import async_url, sync_url
 
 Sessions = async_sessionmaker[AsyncSession]
 TOKYO = timezone(timedelta(hours=9))
 ALICE, BOB = 111_111_111_111, 222
+CHAT = ALICE  # a private chat's id is its user's
 
 
 async def _users(sessions: Sessions) -> list[User]:
@@ -26,25 +28,43 @@ async def _users(sessions: Sessions) -> list[User]:
         return list(await session.scalars(select(User).order_by(User.telegram_id)))
 
 
-async def _log(sessions: Sessions, log_id: int) -> QuestionLog:
+async def _log(sessions: Sessions, message_id: int) -> QuestionLog:
     async with sessions() as session:
-        return (await session.scalars(select(QuestionLog).where(QuestionLog.id == log_id))).one()
+        stmt = select(QuestionLog).where(
+            QuestionLog.chat_id == CHAT, QuestionLog.message_id == message_id
+        )
+        return (await session.scalars(stmt)).one()
+
+
+def _question(
+    message_id: int, now: datetime, *, who: int | None = ALICE, outcome: str = "answered"
+):
+    return Question(
+        chat_id=CHAT,
+        message_id=message_id,
+        telegram_id=who,
+        text="Kedy bolo podpísané memorandum?",
+        lang="sk",
+        entry_id="agreement-signing" if outcome == "answered" else None,
+        confidence=0.91,
+        outcome=outcome,  # type: ignore[arg-type]
+        asked_at=now,
+    )
 
 
 async def _ask(
-    sessions: Sessions, now: datetime, *, who: int | None = ALICE, outcome: str = "answered"
+    sessions: Sessions, now: datetime, message_id: int, *, outcome: str = "answered"
 ) -> int:
     async with sessions.begin() as session:
         await repo.touch_user(session, ALICE, telegram_language="sk", first_name="A", now=now)
-        return await repo.log_question(
-            session,
-            telegram_id=who,
-            text="Kedy bolo podpísané memorandum?",
-            lang="sk",
-            entry_id="agreement-signing" if outcome == "answered" else None,
-            confidence=0.91,
-            outcome=outcome,
-            now=now,
+        await repo.log_questions(session, [_question(message_id, now, outcome=outcome)])
+    return message_id
+
+
+async def _react(sessions: Sessions, message_id: int, who: int, **change: object) -> None:
+    async with sessions.begin() as session:
+        await repo.apply_reactions(
+            session, [Reaction(chat_id=CHAT, message_id=message_id, telegram_id=who, **change)]
         )
 
 
@@ -259,11 +279,10 @@ async def test_naive_datetime_refused(sessions: Sessions) -> None:
 # --- question log -----------------------------------------------------------------------------
 
 
-async def test_log_question_returns_id_of_the_row(sessions: Sessions, now: datetime) -> None:
-    first = await _ask(sessions, now)
-    second = await _ask(sessions, now, outcome="unknown")
-    assert second != first
-    row = await _log(sessions, first)
+async def test_questions_are_logged_by_their_message(sessions: Sessions, now: datetime) -> None:
+    await _ask(sessions, now, 10)
+    await _ask(sessions, now, 11, outcome="unknown")
+    row = await _log(sessions, 10)
     assert (row.telegram_id, row.lang, row.entry_id, row.outcome, row.feedback) == (
         ALICE,
         "sk",
@@ -274,13 +293,22 @@ async def test_log_question_returns_id_of_the_row(sessions: Sessions, now: datet
     assert row.text == "Kedy bolo podpísané memorandum?"
     assert row.confidence == pytest.approx(0.91)
     assert row.created_at == now
+    assert (await _log(sessions, 11)).outcome == "unknown"
+
+
+async def test_a_redelivered_question_is_logged_once(sessions: Sessions, now: datetime) -> None:
+    await _ask(sessions, now, 10)
+    await _ask(sessions, now + timedelta(minutes=1), 10, outcome="unknown")
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(QuestionLog)) == 1
+    assert (await _log(sessions, 10)).outcome == "answered"
 
 
 async def test_unknown_outcome_refused_before_and_by_the_database(
     sessions: Sessions, now: datetime
 ) -> None:
     with pytest.raises(ValueError, match="'guessed'"):
-        await _ask(sessions, now, outcome="guessed")
+        await _ask(sessions, now, 10, outcome="guessed")
     # The CHECK constraint holds even for code that bypasses the repository.
     with pytest.raises(IntegrityError):
         async with sessions.begin() as session:
@@ -294,59 +322,46 @@ async def test_unknown_outcome_refused_before_and_by_the_database(
 
 
 async def test_feedback_only_from_the_asker(sessions: Sessions, now: datetime) -> None:
-    log_id = await _ask(sessions, now)
-    async with sessions.begin() as session:
-        await repo.touch_user(session, BOB, telegram_language="en", first_name="B", now=now)
-        assert await repo.set_feedback(session, log_id, BOB, "helpful") is False
-    assert (await _log(sessions, log_id)).feedback is None
-
-    async with sessions.begin() as session:
-        assert await repo.set_feedback(session, log_id, ALICE, "not_helpful") is True
-        assert await repo.set_feedback(session, log_id + 1000, ALICE, "helpful") is False
-    assert (await _log(sessions, log_id)).feedback == "not_helpful"
-
+    await _ask(sessions, now, 10)
+    await _react(sessions, 10, BOB, feedback=Feedback.HELPFUL)
+    assert (await _log(sessions, 10)).feedback is None
+    await _react(sessions, 10, ALICE, feedback=Feedback.NOT_HELPFUL)
+    await _react(sessions, 99, ALICE, feedback=Feedback.HELPFUL)  # no such question: nothing
+    row = await _log(sessions, 10)
+    assert (row.feedback, row.outcome) == ("not_helpful", "answered")
     with pytest.raises(ValueError, match="'meh'"):
-        async with sessions.begin() as session:
-            await repo.set_feedback(session, log_id, ALICE, "meh")
+        await _react(sessions, 10, ALICE, feedback="meh")
 
 
 async def test_outcome_changed_only_by_the_asker(sessions: Sessions, now: datetime) -> None:
-    log_id = await _ask(sessions, now, outcome="suggested")
-    async with sessions.begin() as session:
-        assert await repo.set_outcome(session, log_id, BOB, "none_of_these") is False
-    assert (await _log(sessions, log_id)).outcome == "suggested"
-
-    async with sessions.begin() as session:
-        assert (
-            await repo.set_outcome(session, log_id, ALICE, "answered", entry_id="partners-contact")
-            is True
-        )
-    row = await _log(sessions, log_id)
-    assert (row.outcome, row.entry_id) == ("answered", "partners-contact")
+    await _ask(sessions, now, 10, outcome="suggested")
+    await _react(sessions, 10, BOB, outcome=Outcome.NONE_OF_THESE)
+    assert (await _log(sessions, 10)).outcome == "suggested"
+    await _react(sessions, 10, ALICE, outcome=Outcome.ANSWERED, entry_id="partners-contact")
+    row = await _log(sessions, 10)
+    assert (row.outcome, row.entry_id, row.feedback) == ("answered", "partners-contact", None)
 
 
 async def test_unanswered_lists_misses_newest_first(sessions: Sessions, now: datetime) -> None:
-    answered = await _ask(sessions, now, outcome="answered")
-    unknown = await _ask(sessions, now + timedelta(minutes=1), outcome="unknown")
-    suggested = await _ask(sessions, now + timedelta(minutes=2), outcome="suggested")
-    rejected = await _ask(sessions, now + timedelta(minutes=3), outcome="none_of_these")
-    disliked = await _ask(sessions, now + timedelta(minutes=4), outcome="answered")
-    async with sessions.begin() as session:
-        await repo.set_feedback(session, disliked, ALICE, "not_helpful")
-        await repo.set_feedback(session, answered, ALICE, "helpful")
+    await _ask(sessions, now, 1, outcome="answered")
+    await _ask(sessions, now + timedelta(minutes=1), 2, outcome="unknown")
+    await _ask(sessions, now + timedelta(minutes=2), 3, outcome="suggested")
+    await _ask(sessions, now + timedelta(minutes=3), 4, outcome="none_of_these")
+    await _ask(sessions, now + timedelta(minutes=4), 5, outcome="answered")
+    await _react(sessions, 5, ALICE, feedback=Feedback.NOT_HELPFUL)
+    await _react(sessions, 1, ALICE, feedback=Feedback.HELPFUL)
 
     async with sessions() as session:
         misses = await repo.unanswered(session, limit=10)
-        assert [m.id for m in misses] == [disliked, rejected, unknown]
-        assert suggested not in [m.id for m in misses]
-        assert [m.id for m in await repo.unanswered(session, limit=2)] == [disliked, rejected]
+        assert [m.message_id for m in misses] == [5, 4, 2]
+        assert [m.message_id for m in await repo.unanswered(session, limit=2)] == [5, 4]
 
 
 async def test_deleting_a_user_keeps_their_questions(sessions: Sessions, now: datetime) -> None:
-    log_id = await _ask(sessions, now, outcome="unknown")
+    await _ask(sessions, now, 10, outcome="unknown")
     async with sessions.begin() as session:
         await session.execute(delete(User).where(User.telegram_id == ALICE))
-    row = await _log(sessions, log_id)
+    row = await _log(sessions, 10)
     assert row.telegram_id is None
     assert row.text == "Kedy bolo podpísané memorandum?"
 
@@ -356,16 +371,38 @@ async def test_question_from_unknown_user_violates_foreign_key(
 ) -> None:
     with pytest.raises(IntegrityError):
         async with sessions.begin() as session:
-            await repo.log_question(
-                session,
-                telegram_id=999,
-                text="?",
-                lang="en",
-                entry_id=None,
-                confidence=0.0,
-                outcome="unknown",
-                now=now,
-            )
+            await repo.log_questions(session, [_question(10, now, who=999)])
+
+
+async def test_user_state_reads_language_and_open_conversation(
+    sessions: Sessions, now: datetime
+) -> None:
+    async with sessions() as session:
+        assert await repo.user_state(session, ALICE) == (None, False)  # never wrote
+    async with sessions.begin() as session:
+        await repo.touch_user(session, ALICE, telegram_language="en", first_name="A", now=now)
+        await repo.set_language(session, ALICE, "ja")
+        session.add(
+            Draft(telegram_id=ALICE, kind="register", step="name", data={}, updated_at=now)
+        )
+    async with sessions() as session:
+        assert await repo.user_state(session, ALICE) == ("ja", True)
+        assert await repo.user_state(session, BOB) == (None, False)
+
+
+async def test_batched_touches_never_move_last_seen_back(
+    sessions: Sessions, now: datetime
+) -> None:
+    later = now + timedelta(minutes=5)
+    async with sessions.begin() as session:
+        await repo.touch_user(session, ALICE, telegram_language="sk", first_name="A", now=later)
+        await repo.mark_blocked(session, ALICE, later)
+    # A batch carrying an earlier message arrives after: last_seen and the block stay.
+    async with sessions.begin() as session:
+        await repo.touch_users(session, [Seen(ALICE, "en", None, now), Seen(BOB, None, "B", now)])
+    bob, alice = await _users(sessions)  # by id: BOB < ALICE
+    assert (alice.last_seen, alice.blocked_at, alice.telegram_language) == (later, later, "en")
+    assert (bob.first_seen, bob.last_seen, bob.first_name) == (now, now, "B")
 
 
 async def test_sessions_see_the_migrated_revision(sessions: Sessions, migrated_url: str) -> None:

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from bot.db import repo
-from bot.db.models import QuestionLog, Registration, User
+from bot.db.models import Outcome, QuestionLog, Registration, User
+from bot.db.records import Question
 from bot.visits import service
 from tests.visits.factory import Sessions, open_visit, register, visit_row
 
@@ -22,16 +23,18 @@ async def _alice_everywhere(sessions: Sessions, now: datetime) -> tuple[int, int
             await repo.touch_user(
                 session, person, telegram_language="sk", first_name=name, now=now
             )
-        await repo.log_question(
-            session,
+        question = Question(
+            chat_id=ALICE,
+            message_id=1,
             telegram_id=ALICE,
             text="Volám sa Alžbeta Kováčová, kedy je návšteva?",
             lang="sk",
             entry_id=None,
             confidence=0.2,
-            outcome="unknown",
-            now=now,
+            outcome=Outcome.UNKNOWN,
+            asked_at=now,
         )
+        await repo.log_questions(session, [question])
         await service.save_draft(session, ALICE, "register", "email", {"city": "Trnava"}, now)
     mine = await register(
         sessions,
