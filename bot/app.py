@@ -184,7 +184,7 @@ def _post_init(services: Services, migrate_on_start: bool):
         services.sessions = make_sessionmaker(engine)
         async with engine.connect():
             pass  # the first connection sets SQLite's WAL mode before anyone reads
-        services.user_states = user_states(url, services.sessions)
+        services.user_states = user_states(url, engine)
         services.activity = ActivityRecorder(services.sessions)
         services.activity.start()
         await set_menus(app.bot, services.settings.coordinator_ids)

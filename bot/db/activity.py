@@ -23,8 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import repo
@@ -39,9 +38,6 @@ CLOSE_TIMEOUT_S = 10.0
 # A batch that takes longer is given up and tried again: a connection that hangs (a network
 # that drops packets silently) must not stop the recorder for good.
 WRITE_TIMEOUT_S = 30.0
-
-# Errors that say the database is away or busy, not that it refuses these rows.
-TRANSIENT = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError)
 
 
 @dataclass
@@ -167,22 +163,21 @@ class ActivityRecorder:
             self._in_flight = len(batch)
             try:
                 await self._write(batch)
-            except TRANSIENT:
-                log.warning(
-                    "could not write %d activity records; retrying in %.1f s",
-                    len(batch),
-                    delay,
-                    exc_info=True,
-                )
-                self._put_back(batch)
-                await self._sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_S)
-                self._wake.set()
-                continue
-            except Exception:
-                # The database refused something in the batch: find it, keep the rest.
-                log.warning("activity batch refused; writing its records one by one")
-                if not await self._write_one_by_one(batch):
+            except Exception as exc:
+                if _refused(exc):
+                    # The database refused something in the batch: find it, keep the rest.
+                    log.warning("activity batch refused; writing its records one by one")
+                    written = await self._write_one_by_one(batch)
+                else:
+                    log.warning(
+                        "could not write %d activity records; retrying in %.1f s",
+                        len(batch),
+                        delay,
+                        exc_info=True,
+                    )
+                    self._put_back(batch)
+                    written = False
+                if not written:
                     await self._sleep(delay)
                     delay = min(delay * 2, RETRY_MAX_S)
                     self._wake.set()
@@ -212,7 +207,15 @@ class ActivityRecorder:
         for number, single in enumerate(singles):
             try:
                 await self._write(single)
-            except TRANSIENT:
+            except Exception as exc:
+                if _refused(exc):
+                    # Only the kind and key are logged: question texts may be personal (and
+                    # the engine leaves statement parameters out of its errors).
+                    self.dropped += 1
+                    log.exception(
+                        "dropped an activity record the database refused: %s", _key(single)
+                    )
+                    continue
                 rest = _Batch()
                 for left in singles[number:]:
                     rest.seen.update(left.seen)
@@ -220,10 +223,6 @@ class ActivityRecorder:
                     rest.reactions += left.reactions
                 self._put_back(rest)
                 return False
-            except (SQLAlchemyError, DBAPIError, ValueError, TypeError):
-                # Only the kind and key are logged: question texts may be personal.
-                self.dropped += 1
-                log.exception("dropped an activity record the database refused: %s", _key(single))
         return True
 
     def _put_back(self, batch: _Batch) -> None:
@@ -246,3 +245,16 @@ def _key(single: _Batch) -> str:
         return f"question {q.chat_id}/{q.message_id}"
     r = single.reactions[0]
     return f"reaction to {r.chat_id}/{r.message_id}"
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether the database refused the rows themselves (a constraint, a value it cannot take).
+
+    Only then is trying again pointless. Anything else (the database away or busy, a lost
+    connection, a timeout, even its tables missing until a migration runs) is worth waiting for.
+    """
+    if isinstance(exc, IntegrityError | DataError):
+        return True
+    if isinstance(exc, StatementError) and not isinstance(exc, DBAPIError):
+        return True  # a value SQLAlchemy could not even bind, e.g. a naive datetime
+    return isinstance(exc, ValueError | TypeError)

@@ -100,17 +100,22 @@ def _insert_for(dialect: str) -> Any:
     return insert
 
 
-async def user_state(session: AsyncSession, telegram_id: int) -> tuple[str | None, bool]:
-    """The user's /language choice (None when unknown) and whether a conversation is saved."""
-    row = (await session.execute(USER_STATE, {"who": telegram_id})).one()
-    return row[0], bool(row[1])
-
-
-# Both halves as scalar subqueries: one row even for a user not written yet.
+# What every message reads (bot/db/userstate.py): the /language choice and whether a
+# conversation is saved. Both halves as scalar subqueries: one row even for a user not
+# written yet.
 USER_STATE = select(
     select(User.language).where(User.telegram_id == bindparam("who")).scalar_subquery(),
     exists().where(Draft.telegram_id == bindparam("who")),
 )
+
+# The same for many users at once, in two queries: users not written yet are absent from
+# the first, users without a conversation from the second.
+LANGUAGES = select(User.telegram_id, User.language).where(
+    User.telegram_id.in_(bindparam("ids", expanding=True))
+)
+DRAFT_OWNERS = (
+    select(Draft.telegram_id).where(Draft.telegram_id.in_(bindparam("ids", expanding=True)))
+).distinct()
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:

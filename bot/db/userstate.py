@@ -12,6 +12,7 @@ On other databases it is one asynchronous round trip.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Protocol
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from urllib.parse import quote
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import repo
 from bot.db.url import sync_url
@@ -37,16 +38,48 @@ class UserStates(Protocol):
     def close(self) -> None: ...
 
 
-class SessionUserStates:
-    """Any database: one query through the session factory."""
+class EngineUserStates:
+    """Any database: the reads of messages that arrive together share one query.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
+    A burst of messages (a broadcast answered by many, a busy minute) would otherwise take one
+    pooled connection and a round trip each; instead the first read waits one turn of the
+    event loop for the others and asks for all their users at once.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._waiting: dict[int, list[asyncio.Future[tuple[str | None, bool]]]] = {}
+        self._reads: set[asyncio.Task[None]] = set()  # referenced until done
 
     async def __call__(self, telegram_id: int) -> tuple[str | None, bool]:
-        """The user's state, read in its own short transaction."""
-        async with self.sessions() as session:
-            return await repo.user_state(session, telegram_id)
+        """The user's state, read together with the states of other messages waiting now."""
+        future = asyncio.get_running_loop().create_future()
+        if not self._waiting:  # the first of a burst starts the read; later ones join it
+            task = asyncio.create_task(self._read())
+            self._reads.add(task)
+            task.add_done_callback(self._reads.discard)
+        self._waiting.setdefault(telegram_id, []).append(future)
+        return await future
+
+    async def _read(self) -> None:
+        await asyncio.sleep(0)  # one turn of the loop: the rest of the burst queues up
+        waiting, self._waiting = self._waiting, {}
+        try:
+            ids = {"ids": list(waiting)}
+            async with self.engine.connect() as connection:
+                rows = await connection.execute(repo.LANGUAGES, ids)
+                languages = {who: language for who, language in rows}
+                drafting = set((await connection.execute(repo.DRAFT_OWNERS, ids)).scalars())
+        except Exception as exc:  # every waiting handler gets the error, none hangs
+            for futures in waiting.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(exc)
+            return
+        for who, futures in waiting.items():
+            for future in futures:
+                if not future.done():  # a handler cancelled meanwhile
+                    future.set_result((languages.get(who), who in drafting))
 
     def close(self) -> None:
         """Nothing of its own to release (the engine is closed by its owner)."""
@@ -93,9 +126,9 @@ class SqliteUserStates:
             self._connection = None
 
 
-def user_states(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> UserStates:
+def user_states(database_url: str, engine: AsyncEngine) -> UserStates:
     """The fastest reader that is correct for this DATABASE_URL."""
     url = make_url(sync_url(database_url))
     if url.get_backend_name() == "sqlite" and url.database:
         return SqliteUserStates(url.database)
-    return SessionUserStates(sessions)
+    return EngineUserStates(engine)

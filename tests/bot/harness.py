@@ -84,7 +84,7 @@ async def unreachable(bot: Harness) -> AsyncIterator[None]:
     broken = make_sessionmaker(engine)
     working = services.sessions, services.user_states, services.activity.sessions
     services.sessions, services.activity.sessions = broken, broken
-    services.user_states = user_states(url, broken)
+    services.user_states = user_states(url, engine)
     try:
         yield
     finally:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import migrate, repo
-from bot.db.models import Draft, Feedback, Outcome, QuestionLog, User
+from bot.db.models import Feedback, Outcome, QuestionLog, User
 from bot.db.records import Question, Reaction, Seen
 from bot.db.session import make_engine
 from bot.db.url import async_url, sync_url
@@ -374,20 +374,6 @@ async def test_question_from_unknown_user_violates_foreign_key(
             await repo.log_questions(session, [_question(10, now, who=999)])
 
 
-async def test_user_state_reads_language_and_open_conversation(
-    sessions: Sessions, now: datetime
-) -> None:
-    async with sessions() as session:
-        assert await repo.user_state(session, ALICE) == (None, False)  # never wrote
-    async with sessions.begin() as session:
-        await repo.touch_user(session, ALICE, telegram_language="en", first_name="A", now=now)
-        await repo.set_language(session, ALICE, "ja")
-        session.add(
-            Draft(telegram_id=ALICE, kind="register", step="name", data={}, updated_at=now)
-        )
-    async with sessions() as session:
-        assert await repo.user_state(session, ALICE) == ("ja", True)
-        assert await repo.user_state(session, BOB) == (None, False)
 
 
 async def test_batched_touches_never_move_last_seen_back(
