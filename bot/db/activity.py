@@ -68,8 +68,11 @@ class ActivityRecorder:
         self._sleep = sleep
         self._queued = _Batch()
         self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        # Records are numbered as they are queued; flush() waits for its number to be written
+        # (not for an empty queue, which a busy bot may never have).
+        self._queued_upto = 0
+        self._written_upto = 0
+        self._committed = asyncio.Event()  # set and replaced after every commit
         self._task: asyncio.Task[None] | None = None
         self._in_flight = 0  # records of the batch being written
 
@@ -83,7 +86,8 @@ class ActivityRecorder:
         self._queued_something()
 
     def asked(self, question: Question) -> None:
-        """A question was answered (or not); queue `seen` for its asker first."""
+        """A question was answered (or not). Queue `seen` for the asker before: the log row
+        refers to theirs."""
         self._queued.questions.append(question)
         self._queued_something()
         self._limit()
@@ -109,11 +113,13 @@ class ActivityRecorder:
             )
 
     async def flush(self) -> None:
-        """Wait until everything queued so far is written (callers bound the wait)."""
+        """Wait until everything queued so far is written or given up (callers bound the wait)."""
         if self._task is None:
             raise RuntimeError("the activity recorder is not started")
+        target = self._queued_upto
         self._wake.set()
-        await self._idle.wait()
+        while self._written_upto < target:
+            await self._committed.wait()
 
     async def close(self) -> None:
         """Write what is queued (waiting up to close_timeout seconds), then stop."""
@@ -134,7 +140,7 @@ class ActivityRecorder:
     # --- the writing task --------------------------------------------------------------------
 
     def _queued_something(self) -> None:
-        self._idle.clear()
+        self._queued_upto += 1
         self._wake.set()
 
     def _limit(self) -> None:
@@ -157,8 +163,9 @@ class ActivityRecorder:
             await self._wake.wait()
             self._wake.clear()
             batch, self._queued = self._queued, _Batch()
-            if not batch:
-                self._idle.set()
+            upto = self._queued_upto
+            if not batch:  # what was queued was dropped meanwhile (a full queue)
+                self._done_upto(upto)
                 continue
             self._in_flight = len(batch)
             try:
@@ -185,10 +192,15 @@ class ActivityRecorder:
             delay = RETRY_FIRST_S
             self.batches += 1
             self._in_flight = 0
+            self._done_upto(upto)
             if self._queued:
                 self._wake.set()
-            else:
-                self._idle.set()
+
+    def _done_upto(self, upto: int) -> None:
+        """Records up to number `upto` are written (or given up): wake flush() callers."""
+        self._written_upto = upto
+        self._committed.set()
+        self._committed = asyncio.Event()
 
     async def _write(self, batch: _Batch) -> None:
         async with asyncio.timeout(WRITE_TIMEOUT_S), self.sessions.begin() as session:

@@ -165,3 +165,29 @@ async def test_close_gives_up_on_an_absent_database_and_says_how_much_is_lost(
 async def test_flush_before_start_is_a_mistake(sessions: Sessions) -> None:
     with pytest.raises(RuntimeError, match="not started"):
         await ActivityRecorder(sessions).flush()
+
+
+async def test_flush_returns_while_others_keep_queueing(
+    recorder: ActivityRecorder, sessions: Sessions, now: datetime
+) -> None:
+    recorder.seen(Seen(ANN, "sk", "Anna", now))
+    recorder.asked(asked(ANN, 1, now, "moja otázka"))
+    stop = asyncio.Event()
+
+    async def busy_bot() -> None:  # other users keep asking: the queue is never empty
+        number = 100
+        while not stop.is_set():
+            number += 1
+            recorder.seen(Seen(BEN, "en", "Ben", now))
+            recorder.asked(asked(BEN, number, now, "another"))
+            await asyncio.sleep(0)
+
+    others = asyncio.create_task(busy_bot())
+    try:
+        async with asyncio.timeout(10):
+            await recorder.flush()
+    finally:
+        stop.set()
+        await others
+    texts = [q.text for q in await table(sessions, QuestionLog)]
+    assert "moja otázka" in texts
