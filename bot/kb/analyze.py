@@ -80,6 +80,12 @@ class Analyzer:
             if r.collection == "partnerships"
         ]
         self.places = {f"#{r.id}" for r in kb.records.values() if r.collection == "places"}
+        # A question naming none of these cities completes no pair (None: one has no cities).
+        self._pair_cities: frozenset[str] | None = (
+            frozenset().union(*(cities for cities, _ in self.pairs))
+            if all(cities for cities, _ in self.pairs)
+            else None
+        )
         self.stopwords = frozenset(normalize(w) for words in kb.stopwords.values() for w in words)
         # Phrases are looked up, not searched with one big regular expression: its cost grows
         # with every alias, and a knowledge base of thousands of facts would crawl.
@@ -92,6 +98,11 @@ class Analyzer:
                 self._latin[phrase] = token
         for candidates in self._japanese.values():
             candidates.sort(key=lambda item: len(item[0]), reverse=True)
+        self._japanese_initial = (
+            re.compile("[" + "".join(re.escape(c) for c in sorted(self._japanese)) + "]")
+            if self._japanese
+            else None
+        )
         self._max_words = max((p.count(" ") + 1 for p in self._latin), default=1)
         # Per first word of a Latin phrase: the most words a phrase starting with it has. A
         # phrase found at a word of the question starts with that whole word (the words are
@@ -148,34 +159,52 @@ class Analyzer:
         norm = normalize(text) if normalized is None else normalized
         folded = kana_fold(norm)
         found: list[str] = []
-        chars = list(norm)
         spans = self._japanese_phrases(folded) if is_japanese(norm) else []
         spans += self._latin_phrases(folded, spans)
-        for start, end, token in sorted(spans):
-            found.append(token)
-            before = norm[:start].split()
-            found.extend(self._place_role(token, before[-1] if before else "", folded[end:]))
-            chars[start:end] = " " * (end - start)
-        previous = ""
-        for word in tokens("".join(chars)):
-            if word not in self.stopwords:
-                token = self._word_token(word)
+        places = self.places
+        rest = norm  # the text without the phrases found
+        if spans:
+            chars = list(norm)
+            for start, end, token in sorted(spans):
                 found.append(token)
-                found.extend(self._place_role(token, previous, ""))
+                if token in places:
+                    before = norm[:start].split()
+                    found.extend(
+                        self._place_role(token, before[-1] if before else "", folded[end:])
+                    )
+                chars[start:end] = " " * (end - start)
+            rest = "".join(chars)
+        stopwords = self.stopwords
+        word_tokens = self._word_tokens
+        previous = ""
+        for word in tokens(rest):
+            if word not in stopwords:
+                token = word_tokens.get(word) or self._word_token(word)
+                found.append(token)
+                if token in places:
+                    found.extend(self._place_role(token, previous, ""))
             previous = word
-        present = set(found)
-        for cities, pair in self.pairs:
-            if cities <= present:
-                found.append(pair)
-                present.add(pair)
+        pair_cities = self._pair_cities
+        if pair_cities is None or not pair_cities.isdisjoint(found):
+            present = set(found)
+            for cities, pair in self.pairs:
+                if cities <= present:
+                    found.append(pair)
+                    present.add(pair)
         return list(dict.fromkeys(found))
 
     def _japanese_phrases(self, folded: str) -> list[tuple[int, int, str]]:
         """Names and concepts written in Japanese, longest first at each position."""
-        spans = []
+        spans: list[tuple[int, int, str]] = []
+        if self._japanese_initial is None:
+            return spans
+        search = self._japanese_initial.search
+        japanese = self._japanese
         i = 0
-        while i < len(folded):
-            for phrase, token in self._japanese.get(folded[i], ()):
+        # From one character a phrase may start with to the next, instead of each character.
+        while (found := search(folded, i)) is not None:
+            i = found.start()
+            for phrase, token in japanese[folded[i]]:
                 if folded.startswith(phrase, i):
                     spans.append((i, i + len(phrase), token))
                     i += len(phrase)
@@ -197,17 +226,22 @@ class Analyzer:
         else:
             words = [m.span() for m in _LATIN_WORD.finditer(folded)]
         spans = []
+        first = self._latin_first
+        count = len(words)
         i = 0
-        while i < len(words):
+        while i < count:
             start, end = words[i]
-            longest = self._latin_first.get(folded[start:end], 0)
-            for n in range(min(self._max_words, longest, len(words) - i), 1, -1):
-                start, end = words[i][0], words[i + n - 1][1]
-                token = self._latin.get(folded[start:end])
-                if token:
-                    spans.append((start, end, token))
-                    i += n
-                    break
+            longest = first.get(folded[start:end], 0)
+            if longest > 1:  # a phrase starts with this word: the longest one here, if any
+                for n in range(min(self._max_words, longest, count - i), 1, -1):
+                    start, end = words[i][0], words[i + n - 1][1]
+                    token = self._latin.get(folded[start:end])
+                    if token:
+                        spans.append((start, end, token))
+                        i += n
+                        break
+                else:
+                    i += 1
             else:
                 i += 1
         return spans

@@ -52,13 +52,14 @@ class QuestionAnswerer:
         # the date, so it is rendered once a day instead of once a question. Bounded by the
         # number of facts times languages; replaced whole when the date changes.
         self._rendered: tuple[date | None, dict[tuple[str, str], str]] = (None, {})
+        self._translators: dict[str, Translator] = {}  # per language: they hold nothing else
 
     def ask(self, question: str, asker_lang: str | None = None) -> Answer:
         """Answer in the question's language, or the asker's when that cannot be told."""
         question = question.strip()
         match = self.matcher.match(question[:MAX_QUESTION])
         lang = match.lang or negotiate(asker_lang)
-        t = Translator(lang)
+        t = self._translators.get(lang) or self._translators.setdefault(lang, Translator(lang))
         if not question:
             text = t.gettext("Please type a question, for example: {example}").format(
                 example=self._example(lang)

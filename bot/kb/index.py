@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -25,6 +26,11 @@ SPECIFIC_SHARE = 0.2
 KANA_WEIGHT = 0.3  # hiragana runs are mostly grammar
 COMMON_POSTINGS = 1000  # entries; only knowledge bases far bigger than the shipped one reach it
 FUZZY_PREFILTER = 0.6  # Indel similarity that a word must reach before the finer comparison
+
+
+# Per entry and token: the alternates that have the token with its share of their weight,
+# the largest of those shares, and the same pairs as a tuple.
+Phrasing = tuple[dict[int, float], float, tuple[tuple[int, float], ...]]
 
 
 def token_weight(token: str, idf: float) -> float:
@@ -70,18 +76,24 @@ class Index:
             self.idf[intent] = max(self.idf[intent], INTENT_WEIGHT)
         self.unknown_weight = math.log(1 + total)  # as rare as a word of a single fact
         # Per entry: for each token, the alternate questions (numbered within the entry) that
-        # have it, with its share of that alternate's weight. A question's few matched tokens
-        # then reach the alternates they cover without reading the others.
-        phrasings: list[dict[str, list[tuple[int, float]]]] = [{} for _ in self.entries]
+        # have it, with its share of that alternate's weight, and the largest such share. A
+        # question's few matched tokens then reach the alternates they cover without reading
+        # the others, and a question reaching an entry through one token needs no sums at all.
+        phrasings: list[dict[str, dict[int, float]]] = [{} for _ in self.entries]
         counts = [0] * len(self.entries)
         for entry, toks in zip(self.alt_entry, alt_tokens, strict=True):
             weight = sum(self.idf[t] for t in toks)
             for tok in toks:
                 share = self.idf[tok] / weight
-                phrasings[entry].setdefault(tok, []).append((counts[entry], share))
+                phrasings[entry].setdefault(tok, {})[counts[entry]] = share
             counts[entry] += 1
-        self.phrasings: list[dict[str, tuple[tuple[int, float], ...]]] = [
-            {tok: tuple(alts) for tok, alts in per_entry.items()} for per_entry in phrasings
+        # Also as (alternate, share) pairs, quicker to walk than the dict's items.
+        self.phrasings: list[dict[str, Phrasing]] = [
+            {
+                tok: (shares, max(shares.values()), tuple(shares.items()))
+                for tok, shares in per_entry.items()
+            }
+            for per_entry in phrasings
         ]
         self.alternates = counts  # per entry: how many alternate questions have tokens
         # Tokens in a large share of a big knowledge base (@when) are only added to candidates
@@ -128,16 +140,66 @@ class Index:
 
     def phrasing_score(self, entry: int, matched: dict[str, float]) -> float:
         """How much of the entry's closest alternate question the matched tokens cover."""
-        tokens = self.phrasings[entry]
-        # A list indexed by alternate, not a dict: the inner loop is the matcher's hottest.
-        # Alternates no matched token reaches stay 0.0, and no coverage is below that.
-        covered = [0.0] * self.alternates[entry]
-        for token, sim in matched.items():
-            hits = tokens.get(token)
-            if hits:
-                for alt, share in hits:
+        return self.phrasing_scores((entry,), matched)[0]
+
+    def phrasing_scores(self, entries: Iterable[int], matched: dict[str, float]) -> list[float]:
+        """`phrasing_score` of each entry, in one call: the matcher's hottest loop.
+
+        An alternate's coverage is the sum of its matched tokens' shares (times their
+        similarity), added in the order of `matched`; alternates no matched token reaches have
+        0.0, and no coverage is below that. An alternate one token reaches covers at most that
+        token's largest share, so with two tokens only the alternates both reach need adding
+        up; with more, a list over all the entry's alternates sums them in order.
+        """
+        words = matched.keys()
+        phrasings = self.phrasings
+        scores = []
+        for entry in entries:
+            tokens = phrasings[entry]
+            hit = words & tokens.keys()  # in C, looking up the few matched tokens
+            count = len(hit)
+            if not count:
+                scores.append(0.0)
+            elif count == 1:
+                (token,) = hit  # sim >= 0 keeps the order of the shares
+                scores.append(tokens[token][1] * matched[token])
+            elif count == 2:
+                # 0.0 + a + b is b + a: the order of two tokens does not matter.
+                first, second = hit
+                (shares1, best1, _), sim1 = tokens[first], matched[first]
+                (shares2, best2, _), sim2 = tokens[second], matched[second]
+                best = best1 * sim1
+                other = best2 * sim2
+                if other > best:
+                    best = other
+                for alt in shares1.keys() & shares2.keys():
+                    both = shares1[alt] * sim1 + shares2[alt] * sim2
+                    if both > best:
+                        best = both
+                scores.append(best)
+            else:
+                scores.append(_closest(tokens, matched, hit, self.alternates[entry]))
+        return scores
+
+
+def _closest(
+    tokens: dict[str, Phrasing],
+    matched: dict[str, float],
+    hit: set[str],
+    alternates: int,
+) -> float:
+    """The largest coverage of one of the entry's alternates; `hit`: matched tokens it has."""
+    # A list indexed by alternate: with three tokens or more, most alternates are reached.
+    covered = [0.0] * alternates
+    for token, sim in matched.items():
+        if token in hit:
+            if sim == 1.0:  # share * 1.0 is share: the usual exact word needs no product
+                for alt, share in tokens[token][2]:
+                    covered[alt] += share
+            else:
+                for alt, share in tokens[token][2]:
                     covered[alt] += share * sim
-        return max(covered, default=0.0)
+    return max(covered)
 
 
 def _related(kb: KnowledgeBase, record_id: str, depth: int = 2) -> set[str]:

@@ -11,7 +11,6 @@ close race is offered as suggestions, never guessed.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +24,7 @@ MARGIN = 0.05  # and its lead over the runner-up
 SUGGEST_AT = 0.40  # below this, nothing is close enough to offer
 SUGGEST_WITHIN = 0.2  # suggestions trail the best by at most this
 QUERY_WEIGHT = 0.6  # share of the question coverage in the score; the rest is the phrasing's
+PHRASING_WEIGHT = 1 - QUERY_WEIGHT
 CANDIDATES = 10
 # A fact that never answers this kind of question ("who" asked, it tells "when") ranks lower.
 INTENT_PENALTY = 0.7
@@ -60,72 +60,104 @@ class Matcher:
         norm = normalize(question)  # once, for both
         lang = self.analyzer.detect_language(question, norm)
         query = self.analyzer.analyze(question, norm)
-        entities = tuple(t[1:] for t in query if t[0] == "#")
+        entities = tuple([t[1:] for t in query if t[0] == "#"])
 
         def unknown(confidence: float = 0.0) -> Match:
             return Match("unknown", None, confidence, (), lang, entities)
 
         if not query:
             return unknown()
-        if all(t[0] == "#" for t in query):
+        if len(entities) == len(query):  # only names
             return self._about(query, lang, entities)
-        expanded = [index.expand(tok) for tok in query]
-        weights = [
-            max([index.idf[v] for v in matches])
-            if matches
-            else token_weight(tok, index.unknown_weight)
-            for tok, matches in zip(query, expanded, strict=True)
-        ]
-        total_weight = sum(weights)
-        coverage: dict[int, float] = defaultdict(float)
+        idf = index.idf
+        postings = index.postings
+        common_postings = index.common
+        weights: list[float] = []
+        # Per entry: the weight of the question it explains. A plain dict, not a defaultdict:
+        # its look-ups are faster, and 0.0 + weight, a first token's share, is the weight.
+        coverage: dict[int, float] = {}
         matched: dict[str, float] = {}
         common: list[tuple[float, dict[str, float]]] = []
-        for weight, matches in zip(weights, expanded, strict=True):
+        weak: list[str] = []  # tokens no index token stands for closely (names never seen?)
+        for tok in query:
+            if tok in postings:  # the usual case: `index.expand` gives the token itself
+                weight = idf[tok]
+                weights.append(weight)
+                matched[tok] = 1.0  # no similarity is above
+                if common_postings and tok in common_postings:
+                    common.append((weight, {tok: 1.0}))
+                elif not coverage:  # the first token reaching entries: in C
+                    coverage = dict.fromkeys(postings[tok], weight)
+                else:
+                    for entry in postings[tok]:  # weight * 1.0 is the weight
+                        if entry in coverage:
+                            coverage[entry] += weight
+                        else:
+                            coverage[entry] = weight
+                continue
+            matches = index.expand(tok)
+            weight = (
+                max([idf[v] for v in matches])
+                if matches
+                else token_weight(tok, index.unknown_weight)
+            )
+            weights.append(weight)
+            if max(matches.values(), default=0.0) < 0.9:
+                weak.append(tok)
             for vocab, sim in matches.items():
                 matched[vocab] = max(matched.get(vocab, 0.0), sim)
-            if index.common and any(v in index.common for v in matches):
+            if common_postings and any(v in common_postings for v in matches):
                 common.append((weight, matches))
             else:
-                _accumulate(coverage, weight, matches, index.postings)
+                _accumulate(coverage, weight, matches, postings)
+        total_weight = sum(weights)
         if common and not coverage:  # only common words: no rarer ones to find candidates
             for weight, matches in common:
-                _accumulate(coverage, weight, matches, index.postings)
+                _accumulate(coverage, weight, matches, postings)
         else:
             for weight, matches in common:
                 for entry in coverage:
                     coverage[entry] += weight * max(
-                        (s for v, s in matches.items() if entry in index.common.get(v, ())),
+                        (s for v, s in matches.items() if entry in common_postings.get(v, ())),
                         default=0.0,
                     )
-        named = {t for t in query if t in index.specific}
+        named = index.specific.intersection(query)
         kinds = {t for t in query if t[0] == "@"}
-        asked = {t for t in query if t[0] in "@#"}
-        scored = []
-        for entry in sorted(coverage, key=coverage.__getitem__, reverse=True)[:CANDIDATES]:
-            related = index.related[entry]
-            # A fact about something else cannot answer (the Umeå–Kamakura agreement is not ours).
-            if not named <= related:
-                continue
-            score = QUERY_WEIGHT * coverage[entry] / total_weight + (
-                1 - QUERY_WEIGHT
-            ) * index.phrasing_score(entry, matched)
-            scored.append((score if kinds <= related else score * INTENT_PENALTY, entry))
-        if not scored:
+        related_of = index.related
+        # The candidates' order does not matter (scores are sorted with their entries), only
+        # which are the CANDIDATES best covered: with no more entries, all of them.
+        ranked = (
+            list(coverage)
+            if len(coverage) <= CANDIDATES
+            else sorted(coverage, key=coverage.__getitem__, reverse=True)[:CANDIDATES]
+        )
+        # A fact about something else cannot answer (the Umeå–Kamakura agreement is not ours).
+        candidates = [e for e in ranked if named <= related_of[e]] if named else ranked
+        if not candidates:
             return unknown()
+        scored = [
+            (QUERY_WEIGHT * coverage[entry] / total_weight + PHRASING_WEIGHT * phrasing, entry)
+            for entry, phrasing in zip(
+                candidates, index.phrasing_scores(candidates, matched), strict=True
+            )
+        ]
+        if kinds:
+            scored = [
+                (score if kinds <= related_of[entry] else score * INTENT_PENALTY, entry)
+                for score, entry in scored
+            ]
         scored.sort(reverse=True)
         best_score, best_entry = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
         confidence = round(best_score, 3)
-        fits = (
-            asked <= index.related[best_entry]
+        if (
+            best_score >= ANSWER_AT
+            and best_score - runner_up >= MARGIN
+            and {t for t in query if t[0] in "@#"} <= related_of[best_entry]
             and coverage[best_entry] / total_weight >= MIN_COVERAGE
             # A name never seen (Paris, ウィーン) means the question is about something else.
-            and not any(
-                max(matches.values(), default=0.0) < 0.9 and _looks_like_name(tok, question)
-                for tok, matches in zip(query, expanded, strict=True)
-            )
-        )
-        if fits and best_score >= ANSWER_AT and best_score - runner_up >= MARGIN:
+            and not any(_looks_like_name(tok, question) for tok in weak)
+        ):
             return Match("answer", index.entries[best_entry], confidence, (), lang, entities)
         if best_score >= SUGGEST_AT:
             close = tuple(
@@ -161,7 +193,10 @@ def _accumulate(
         if sim > 0.0:
             share = weight * sim
             for entry in postings[vocab]:
-                coverage[entry] += share
+                if entry in coverage:
+                    coverage[entry] += share
+                else:
+                    coverage[entry] = share  # 0.0 + share
         return
     best: dict[int, float] = {}
     for vocab, sim in matches.items():
@@ -169,7 +204,10 @@ def _accumulate(
             if sim > best.get(entry, 0.0):
                 best[entry] = sim
     for entry, sim in best.items():
-        coverage[entry] += weight * sim
+        if entry in coverage:
+            coverage[entry] += weight * sim
+        else:
+            coverage[entry] = weight * sim  # 0.0 + it
 
 
 def _looks_like_name(token: str, question: str) -> bool:

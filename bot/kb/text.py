@@ -123,6 +123,10 @@ def tokens(text: str) -> list[str]:
     dictionary. Hiragana runs are mostly particles and verb endings, kept whole so they weigh
     little (they are frequent), katakana runs are loanwords and names, kept whole.
     """
+    if text.isascii():
+        words = text.split()  # the whitespace `\S+` stops at, ASCII has no other
+        if "".join(words).isalnum():  # the common case: Latin words, each one run
+            return words
     out: list[str] = []
     for script, run in runs(text):
         if script == "kanji" and len(run) > 2:
