@@ -6,7 +6,7 @@
 
 100 simulated users send dev-set questions (each user in one language) through
 `Application.process_update`, one update per user per wave, all of a wave concurrently (the
-application has concurrent_updates on). Each backend runs in fresh processes: timed ones (three
+application has concurrent_updates on). Each backend runs in fresh processes: timed ones (five
 rounds, the backends taking turns, so that a noisy minute falls on all of them), and one under
 tracemalloc (started before anything is imported) for the Python heap's peak, so peak RSS and
 peak heap are that backend's own. The bot logs its questions behind its replies (see
@@ -47,6 +47,9 @@ DEVSET = ROOT / "tests" / "data" / "devset.yaml"
 LANGS = ("en", "sk", "ja")
 SEED = 20260101
 FIRST_USER = 10_000
+# The baselines: python-telegram-bot's own cost of answering a text, first with the text back,
+# then with what every answer of ours is (HTML and two inline buttons) but nothing computed.
+ECHOES = ("echo", "echo-buttons")
 
 
 # ------------------------------------------------------------------------------ the child
@@ -66,18 +69,31 @@ def _workload(users: int, waves: int) -> list[list[tuple[int, str, str]]]:
 
 
 def _build(kind: str, database_url: str | None) -> tuple[Any, Any]:
-    """(LocalBotApi, Application) for 'echo' or for our bot on the database."""
-    from telegram import Update
+    """(LocalBotApi, Application) for one of ECHOES or for our bot on the database."""
+    from html import escape
+
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
     from bot.localapi import LocalBotApi, local_bot_request
 
     api = LocalBotApi()
-    if kind == "echo":
+    if kind in ECHOES:
 
         async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
             message = update.effective_message
-            await message.reply_text(message.text or "")
+            if kind == "echo":
+                await message.reply_text(message.text or "")
+                return
+            key = message.message_id
+            buttons = [
+                InlineKeyboardButton("👍 Helpful", callback_data=f"qf:{key}:y"),
+                InlineKeyboardButton("👎 Not helpful", callback_data=f"qf:{key}:n"),
+            ]
+            await message.reply_html(
+                escape(message.text or "", quote=False),
+                reply_markup=InlineKeyboardMarkup([buttons]),
+            )
 
         app = (
             ApplicationBuilder()
@@ -156,7 +172,7 @@ async def _drive(kind: str, database_url: str | None, users: int, waves: int) ->
             t0 = clock()
             await asyncio.gather(*(one(u) for u in updates))
             wall += clock() - t0
-        recorder = app.bot_data["services"].activity if kind != "echo" else None
+        recorder = app.bot_data["services"].activity if kind not in ECHOES else None
         if recorder is not None:
             # Questions are logged in batches behind the replies: writing what is still
             # queued after the last wave is part of the work, so it is timed too.
@@ -205,7 +221,7 @@ def temporary_postgres_database(server_url: str) -> Any:
 @contextmanager
 def database(backend: str, postgres: str | None) -> Iterator[str | None]:
     """A fresh, empty database for one child: none for echo, a SQLite file, or PostgreSQL."""
-    if backend == "echo":
+    if backend in ECHOES:
         yield None
     elif backend == "sqlite":
         with tempfile.TemporaryDirectory(prefix="iuc-bench-") as directory:
@@ -225,7 +241,7 @@ def run_child(
             sys.executable,
             str(Path(__file__).resolve()),
             "--child",
-            "echo" if backend == "echo" else "bot",
+            backend if backend in ECHOES else "bot",
             "--users",
             str(users),
             "--waves",
@@ -256,7 +272,7 @@ def parent(args: argparse.Namespace) -> None:
     users = args.users
     waves = args.waves or (3 if args.quick else 20)
     trace_waves = max(1, waves // 4)
-    backends = ["echo", "sqlite"] + (["postgresql"] if postgres else [])
+    backends = [*ECHOES, "sqlite"] + (["postgresql"] if postgres else [])
     rounds = 1 if args.quick else args.rounds
     # The backends take turns, round after round, so that a slow minute of a shared machine
     # falls on all of them; each backend's row is its median round.
@@ -289,25 +305,30 @@ def parent(args: argparse.Namespace) -> None:
         "`Application.process_update` over the in-process Bot API. ms = time around "
         "`process_update` (includes waiting for the event loop behind the wave's other "
         "updates); updates/s = updates ÷ wall time of the waves. Peak RSS: the timed process; "
-        f"{heap_note}. vs echo = updates/s ÷ the echo bot's.\n"
+        f"{heap_note}. vs echo = updates/s ÷ the echo bot's (the baseline); vs echo with "
+        "buttons = ÷ an echo that replies the way every answer does (HTML, two inline "
+        "buttons), i.e. against the framework's own cost of the same reply.\n"
     )
     print(
         "| backend | updates/s | median ms | p99 ms | peak RSS MB | peak heap MB (tracemalloc) "
-        "| vs echo (×) |"
+        "| vs echo (×) | vs echo with buttons (×) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    echo_rate = None
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    echo_rate, shaped_rate = (_rate(results[name][0]) for name in ECHOES)
+    labels = {
+        "echo": "echo (baseline)",
+        "echo-buttons": "echo as HTML with 👍/👎 buttons (an answer's shape)",
+    }
     notes = []
     for backend, (timed, traced) in results.items():
         times = timed["times"]
-        rate = len(times) / timed["wall"]
-        echo_rate = echo_rate or rate
+        rate = _rate(timed)
         heap = f"{traced['traced_peak_mb']:.1f}" if traced else "–"
-        label = "echo (baseline)" if backend == "echo" else f"iuc-bot, {backend}"
         print(
-            f"| {label} | {rate:,.0f} | {statistics.median(times) * 1000:.1f} "
+            f"| {labels.get(backend, f'iuc-bot, {backend}')} | {rate:,.0f} "
+            f"| {statistics.median(times) * 1000:.1f} "
             f"| {_p99(times) * 1000:.1f} | {timed['maxrss_mb']:.1f} "
-            f"| {heap} | {rate / echo_rate:.3f}× |"
+            f"| {heap} | {rate / echo_rate:.3f}× | {rate / shaped_rate:.3f}× |"
         )
         for run in (timed, traced) if traced else (timed,):
             if run["replies"] < run["sent"]:
@@ -322,11 +343,12 @@ def parent(args: argparse.Namespace) -> None:
     if rounds > 1:
         print()
         for backend in backends[1:]:
-            ratios = ", ".join(
-                f"{_rate(mine) / _rate(echo):.3f}×"
-                for mine, echo in zip(runs[backend], runs["echo"], strict=True)
-            )
-            print(f"{backend} vs echo, round by round: {ratios}")
+            for echo in ECHOES[: backends.index(backend)]:
+                ratios = ", ".join(
+                    f"{_rate(mine) / _rate(base):.3f}×"
+                    for mine, base in zip(runs[backend], runs[echo], strict=True)
+                )
+                print(f"{backend} vs {echo}, round by round: {ratios}")
     for backend, (timed, _) in results.items():
         if timed.get("batches"):
             print(
@@ -351,9 +373,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=100, help="simulated users (default 100)")
     parser.add_argument("--waves", type=int, help="updates per user (default 20, quick 3)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="timed runs per backend, taking turns (default 3)"
+        "--rounds", type=int, default=5, help="timed runs per backend, taking turns (default 5)"
     )
-    parser.add_argument("--child", choices=("echo", "bot"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=(*ECHOES, "bot"), help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
