@@ -242,7 +242,9 @@ class ActivityRecorder:
         newer = self._queued
         self._queued = batch
         for seen in newer.seen.values():
-            self.seen(seen)
+            known = batch.seen.get(seen.telegram_id)
+            if known is None or known.at <= seen.at:
+                batch.seen[seen.telegram_id] = seen
         batch.questions += newer.questions
         batch.reactions += newer.reactions
         self._in_flight = 0
