@@ -41,7 +41,8 @@ async def question(update: Update, context: IUCContext) -> None:
     text = _without_mention(message.text or message.caption or "", context.bot.username)
     private = update.effective_chat.type == ChatType.PRIVATE
     user = update.effective_user
-    services.activity.seen(Seen(user.id, user.language_code, user.first_name, services.clock()))
+    now = services.clock()
+    services.activity.seen(Seen(user.id, user.language_code, user.first_name, now))
     try:
         chosen, has_draft = await services.user_states(user.id)
     except SQLAlchemyError:
@@ -66,7 +67,7 @@ async def question(update: Update, context: IUCContext) -> None:
             entry_id=answer.entry,
             confidence=answer.confidence,
             outcome=OUTCOMES[answer.outcome],
-            asked_at=services.clock(),
+            asked_at=now,
         )
     )
     reply_t = Translator(answer.lang)
