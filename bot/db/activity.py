@@ -35,6 +35,9 @@ MAX_PENDING = 100_000  # questions and reactions held while the database is away
 RETRY_FIRST_S = 0.5
 RETRY_MAX_S = 30.0
 CLOSE_TIMEOUT_S = 10.0
+# How long a handler that must read back what is queued (/mydata, /forget_me, a block)
+# waits for flush() before telling the user to try again.
+FLUSH_TIMEOUT_S = 5.0
 # A batch that takes longer is given up and tried again: a connection that hangs (a network
 # that drops packets silently) must not stop the recorder for good.
 WRITE_TIMEOUT_S = 30.0

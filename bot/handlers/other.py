@@ -11,12 +11,11 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 
 from bot.db import repo
+from bot.db.activity import FLUSH_TIMEOUT_S
 from bot.handlers.context import IUCContext, identify
 from bot.i18n import Translator, negotiate
 
 log = logging.getLogger(__name__)
-
-FLUSH_TIMEOUT_S = 5.0  # waiting for queued records before marking a user blocked
 
 
 async def not_text(update: Update, context: IUCContext) -> None:

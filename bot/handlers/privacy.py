@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.db.activity import FLUSH_TIMEOUT_S
 from bot.handlers.context import IUCContext, identify
 from bot.handlers.replies import MESSAGE_LIMIT, callback, split_message, unless_unchanged
 from bot.handlers.visit_views import field_label, value_text
@@ -20,9 +21,6 @@ from bot.visits import service
 from bot.visits.rules import ANSWER_FIELDS
 
 log = logging.getLogger(__name__)
-
-# How long /mydata and /forget_me wait for queued records to be written before giving up.
-FLUSH_TIMEOUT_S = 5.0
 
 _REGISTRATION_FIELDS = ("status", *ANSWER_FIELDS, "consent_at")
 

@@ -138,12 +138,10 @@ class Index:
                 found[candidate] = sim
         return dict(sorted(found.items(), key=lambda kv: kv[1], reverse=True)[:3])
 
-    def phrasing_score(self, entry: int, matched: dict[str, float]) -> float:
-        """How much of the entry's closest alternate question the matched tokens cover."""
-        return self.phrasing_scores((entry,), matched)[0]
-
     def phrasing_scores(self, entries: Iterable[int], matched: dict[str, float]) -> list[float]:
-        """`phrasing_score` of each entry, in one call: the matcher's hottest loop.
+        """How much of each entry's closest alternate question the matched tokens cover.
+
+        All candidates in one call: this is the matcher's hottest loop.
 
         An alternate's coverage is the sum of its matched tokens' shares (times their
         similarity), added in the order of `matched`; alternates no matched token reaches have
