@@ -82,6 +82,9 @@ async def answer(
                 return None
             data, new_step = data, back
         elif step == "visit":
+            # Chosen with a button only: typed text, or forged data, is no visit id.
+            if kind != "button" or not (value.isascii() and value.isdigit() and len(value) <= 18):
+                raise steps.Retry(t.gettext("Please answer with the buttons below."))
             data, new_step = {"visit_id": int(value)}, "full_name"
             visit = await open_visit(context, user_id, int(value))
         elif step == "confirm" and kind == "button" and value == "yes":

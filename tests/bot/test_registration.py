@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from bot.db.models import Draft, Registration
+from bot.i18n import Translator
 from bot.visits import service
 from tests.bot.harness import NOW, Harness, rows
 from tests.bot.visiting import (
@@ -271,3 +272,28 @@ async def test_registering_twice_for_a_visit_is_refused(bot: Harness) -> None:
     [menu] = await bot.send(7, "/register")
     [reply] = await bot.press(7, menu, TITLES["en"][:12])
     assert reply.plain.startswith("You are already registered for this visit.")
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_text_or_forged_data_at_the_choice_of_visit_asks_for_a_button(
+    bot: Harness, lang: str
+) -> None:
+    # Found by the random-updates test: after "Back" to the choice of visit, typed text was
+    # taken for a visit id.
+    first, second = await open_visit(bot), await open_visit(bot, capacity=1)
+    [question] = await start(bot, 7, lang, first)
+    [menu] = await bot.press(7, question, label(lang, "Back"), lang=lang)
+    [draft] = await rows(bot, Draft)
+    assert draft.step == "visit"
+    for typed in ("協定はいつ署名されましたか", "12", "hello"):
+        refusal, again = await bot.send(7, typed, lang=lang)
+        assert refusal.plain == Translator(lang).gettext("Please answer with the buttons below.")
+        assert bot.api.buttons(again) == bot.api.buttons(menu)
+    for forged in ("r:visit:abc", "r:visit:99999999999999999999"):
+        await bot.feed(bot.api.callback_update(7, menu.message_id, forged, language_code=lang))
+    # Nothing was lost: the other visit's button starts the registration for it.
+    [data] = [d for _, d in bot.api.buttons(menu) if d == f"r:visit:{second.id}"]
+    await bot.feed(bot.api.callback_update(7, menu.message_id, data, language_code=lang))
+    assert bot.api.last_message(7).plain.startswith(QUESTION["full_name"][lang])
+    [draft] = await rows(bot, Draft)
+    assert (draft.step, draft.data["visit_id"]) == ("full_name", second.id)
