@@ -17,6 +17,20 @@ from bot.db.records import Question, Reaction, Seen
 
 # What the curators review: questions the bot could not answer, or answered unhelpfully.
 MISSED_OUTCOMES = (Outcome.UNKNOWN, Outcome.NONE_OF_THESE)
+_LANGUAGE_CODE_MAX = User.__table__.c.telegram_language.type.length
+_FIRST_NAME_MAX = User.__table__.c.first_name.type.length
+
+
+def storable(text: str | None, limit: int | None = None) -> str | None:
+    """Text as it came from Telegram, in a form every database stores: no NUL characters
+    (PostgreSQL refuses them in text; they carry nothing a person reads) and at most `limit`
+    characters (PostgreSQL refuses longer values for a VARCHAR). Without this, the row of a
+    question or of a user whose client sent either would be refused and lost."""
+    if text is None:
+        return None
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return text if limit is None else text[:limit]
 
 
 async def touch_user(
@@ -50,8 +64,8 @@ def _seen_params(
 ) -> dict[str, Any]:
     return {
         "telegram_id": telegram_id,
-        "telegram_language": telegram_language,
-        "first_name": first_name,
+        "telegram_language": storable(telegram_language, _LANGUAGE_CODE_MAX),
+        "first_name": storable(first_name, _FIRST_NAME_MAX),
         "first_seen": at,
         "last_seen": at,
         "subscribed": True,
@@ -150,7 +164,7 @@ async def log_questions(session: AsyncSession, questions: Sequence[Question]) ->
                     "chat_id": q.chat_id,
                     "message_id": q.message_id,
                     "telegram_id": q.telegram_id,
-                    "text": q.text,
+                    "text": storable(q.text),
                     "lang": q.lang,
                     "entry_id": q.entry_id,
                     "confidence": q.confidence,
@@ -166,9 +180,8 @@ async def log_questions(session: AsyncSession, questions: Sequence[Question]) ->
 def _log_statement(dialect: str) -> Any:
     # A redelivered update (Telegram resends what was not acknowledged) is the same message.
     log = QuestionLog.__table__
-    return (
-        _insert_for(dialect)(log)
-        .on_conflict_do_nothing(index_elements=[log.c.chat_id, log.c.message_id])
+    return _insert_for(dialect)(log).on_conflict_do_nothing(
+        index_elements=[log.c.chat_id, log.c.message_id]
     )
 
 

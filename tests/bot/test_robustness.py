@@ -42,8 +42,6 @@ SIGNED = {
 }
 
 
-
-
 def errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     """The ERROR records logged so far."""
     return [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -92,6 +90,25 @@ async def test_odd_text_gets_a_valid_reply(
     assert all(r.parse_mode == "HTML" for r in replies)
     [log] = await rows(bot, QuestionLog)
     assert log.text == question.strip()[:4096]
+    assert errors(caplog) == []
+
+
+async def test_nul_characters_and_an_overlong_language_code_are_stored_not_lost(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by the random-updates test on PostgreSQL: it refuses NUL in text and values longer
+    # than a VARCHAR, and the question's log row (or the user's row) was dropped.
+    question, answer = SIGNED["en"]
+    code = "en-" + "x" * 40
+    replies = await bot.send(7, question.replace(" ", "\x00 ", 1), lang=code, first_name="A\x00n")
+    assert answer in replies[0].plain
+    [log] = await rows(bot, QuestionLog)
+    assert log.text == question
+    [user] = await rows(bot, User)
+    assert (user.first_name, user.telegram_language) == ("An", code[:16])
+    # Commands write the user's row at once, by another statement: the same holds there.
+    await bot.send(8, "/help", lang=code, first_name="B\x00")
+    assert [u.first_name for u in await rows(bot, User)] == ["An", "B"]
     assert errors(caplog) == []
 
 
@@ -299,4 +316,3 @@ async def test_database_down_keeps_the_language_chosen_earlier(bot: Harness) -> 
     # "Imura" could be any language: the answer follows the interface language, still Slovak.
     [reply] = await bot.send(7, "Imura", lang="en")
     assert "koordinátorom" in reply.plain
-
