@@ -38,6 +38,7 @@ from bot.handlers import (
     start,
 )
 from bot.handlers.context import IUCContext, Services
+from bot.handlers.replies import ROW_ID
 from bot.kb.answer import QuestionAnswerer
 from bot.menus import set_menus
 from bot.updates import PerChatUpdateProcessor
@@ -98,14 +99,14 @@ def register_handlers(app: Application) -> None:
     ):
         app.add_handler(CommandHandler(name, handler, filters=new & private))
     for handler, pattern in (
-        (coordinator.show_visit, r"^cv:show:\d{1,18}\Z"),
-        (coordinator.set_status, r"^cv:(open|close):\d{1,18}\Z"),
-        (coordinator.send_link, r"^cv:link:\d{1,18}\Z"),
-        (coordinator_edit.change_visit, r"^cv:(dates|cap):\d{1,18}\Z"),
+        (coordinator.show_visit, rf"^cv:show:{ROW_ID}\Z"),
+        (coordinator.set_status, rf"^cv:(open|close):{ROW_ID}\Z"),
+        (coordinator.send_link, rf"^cv:link:{ROW_ID}\Z"),
+        (coordinator_edit.change_visit, rf"^cv:(dates|cap):{ROW_ID}\Z"),
         (coordinator_edit.new_visit, r"^cv:new\Z"),
         (coordinator_edit.button, r"^ce:((city|role):[a-z-]{1,32}|skip|done|create|cancel)\Z"),
-        (coordinator_reports.registrations, r"^cr:\d{1,18}\Z"),
-        (coordinator_reports.export, r"^cx:\d{1,18}\Z"),
+        (coordinator_reports.registrations, rf"^cr:{ROW_ID}\Z"),
+        (coordinator_reports.export, rf"^cx:{ROW_ID}\Z"),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     # A coordinator creating or changing a visit types the answers: group -2 runs before the
@@ -131,14 +132,15 @@ def register_handlers(app: Application) -> None:
         app.add_handler(CommandHandler(name, handler, filters=new & private))
     for handler, pattern in (
         (registration.button, r"^r:[a-z_]{1,16}:[a-z0-9_]{1,20}\Z"),
-        (myvisits.button, r"^m:(c|f|r|n|x|w|wy|wn):\d{1,18}(:[a-z_]{1,16})?\Z"),
-        (offers.answered, r"^o:[ad]:\d{1,18}\Z"),
+        (myvisits.button, rf"^m:(c|f|r|n|x|w|wy|wn):{ROW_ID}(:[a-z_]{{1,16}})?\Z"),
+        (offers.answered, rf"^o:[ad]:{ROW_ID}\Z"),
         (privacy.forget_chosen, r"^pv:(forget|keep)\Z"),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     # --- end of the delegates' handlers --------------------------------------------------------
     # Callback data comes back from the client and can be stale or forged: the patterns admit
-    # only what the handlers can parse (message ids fit a BIGINT), the last handler the rest.
+    # only what the handlers can parse (message ids fit a BIGINT, row ids see ROW_ID), the
+    # last handler the rest.
     app.add_handler(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(questions.suggestion_picked, pattern=r"^qp:\d{1,18}:"))
     app.add_handler(CallbackQueryHandler(questions.none_of_these, pattern=r"^qn:\d{1,18}\Z"))

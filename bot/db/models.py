@@ -83,6 +83,11 @@ def _one_of(column: str, values: type[StrEnum]) -> str:
     return f"{column} IN ({listed})"
 
 
+# The largest id of a visit or registration (INTEGER keys; PostgreSQL refuses a larger number
+# in a query outright, so ids typed or forged past it are "not found" before they get there).
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     """Declarative base: every model shares this metadata and its naming convention."""
 

@@ -7,6 +7,7 @@ step is open. An answer the database does not take is kept for "Try again" (`kee
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from html import escape
 from typing import Any
@@ -29,6 +30,7 @@ from bot.handlers.registration_replies import (
     load,
     say,
 )
+from bot.handlers.replies import ROW_ID
 from bot.handlers.visit_views import refusal, send_calendar
 from bot.i18n import Translator
 from bot.visits import rules, service
@@ -83,7 +85,7 @@ async def answer(
             data, new_step = data, back
         elif step == "visit":
             # Chosen with a button only: typed text, or forged data, is no visit id.
-            if kind != "button" or not (value.isascii() and value.isdigit() and len(value) <= 18):
+            if kind != "button" or re.fullmatch(ROW_ID, value) is None:
                 raise steps.Retry(t.gettext("Please answer with the buttons below."))
             data, new_step = {"visit_id": int(value)}, "full_name"
             visit = await open_visit(context, user_id, int(value))

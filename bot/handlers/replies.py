@@ -15,6 +15,9 @@ from bot.kb.answer import Answer
 
 MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes
+# A visit's or registration's id in a button or link. Nine digits always fit their INTEGER
+# keys (MAX_ROW_ID); longer data was not made by this bot and goes to the stale-button handler.
+ROW_ID = r"\d{1,9}"
 # An HTML entity (&amp;, &#12354;, &#x3042;) cut off at the end of a piece.
 _OPEN_ENTITY = re.compile(r"&#?[A-Za-z0-9]{0,8}$")
 

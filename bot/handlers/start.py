@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from bot.db import repo
 from bot.handlers import registration
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.replies import callback, unless_unchanged
+from bot.handlers.replies import ROW_ID, callback, unless_unchanged
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ async def start(update: Update, context: IUCContext) -> None:
     greeting = t.gettext("Hello, {name}!").format(name=name) if name else t.gettext("Hello!")
     payload = context.args[0] if context.args else ""
     # Coordinators share t.me/<bot>?start=visit_<id>: straight into the registration.
-    link = re.fullmatch(r"visit_(\d{1,18})", payload)
+    link = re.fullmatch(rf"visit_({ROW_ID})", payload)
     private = update.effective_chat.type == ChatType.PRIVATE
     if (
         link

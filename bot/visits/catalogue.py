@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Registration, Visit
+from bot.db.models import MAX_ROW_ID, Registration, Visit
 from bot.visits.results import Notice, VisitChange
 from bot.visits.rules import (
     ACTIVE_STATUSES,
@@ -79,6 +79,8 @@ async def create_visit(
 
 async def get_visit(session: AsyncSession, visit_id: int) -> Visit | None:
     """The visit as stored now, or None."""
+    if not 0 < visit_id <= MAX_ROW_ID:
+        return None
     return await session.get(Visit, visit_id, populate_existing=True)
 
 

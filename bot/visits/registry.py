@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import ACTIVE_REGISTRATION, Registration, Visit
+from bot.db.models import ACTIVE_REGISTRATION, MAX_ROW_ID, Registration, Visit
 from bot.visits.results import Offer
 from bot.visits.rules import (
     ACTIVE_STATUSES,
@@ -154,6 +154,8 @@ async def get_registration(
     session: AsyncSession, registration_id: int, telegram_id: int | None = None
 ) -> tuple[Registration, Visit] | None:
     """The registration and its visit; with telegram_id, only when it is that person's."""
+    if not 0 < registration_id <= MAX_ROW_ID:
+        return None
     stmt = (
         select(Registration, Visit)
         .join(Visit, Registration.visit_id == Visit.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -307,3 +308,24 @@ async def test_capacity_is_changed_and_a_number_below_the_taken_refused(bot: Har
     async with sessions(bot)() as session:
         stats = await service.registration_stats(session, visit.id)
     assert (stats.capacity, stats.held) == (5, 2)
+
+
+async def test_ids_past_the_databases_integers_name_nothing(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by the random-updates test on PostgreSQL, whose INTEGER keys end at 2**31 - 1: such
+    # a number reached the database, which refused it, and the user got an apology.
+    huge = str(2**31)
+    await open_visit(sessions(bot), NOW)
+    for command in (f"/registrations {huge}", f"/export {huge}"):
+        reply, pick = await bot.send(COORDINATOR, command)
+        assert reply.plain == f"There is no visit #{huge}."
+        assert bot.api.buttons(pick)  # the visits there are, to choose from
+    [menu] = await bot.send(COORDINATOR, "/visits")
+    answered = len(bot.api.callback_answers)
+    for data in (f"cv:show:{huge}", f"cr:{huge}", f"cx:{huge}", f"m:c:{huge}", f"o:a:{huge}"):
+        await bot.feed(bot.api.callback_update(COORDINATOR, menu.message_id, data))
+    assert len(bot.api.callback_answers) == answered + 5
+    [greeting, *_] = await bot.send(7, f"/start visit_{huge}")
+    assert greeting.plain.startswith("Hello")
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
