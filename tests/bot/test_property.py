@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -136,20 +135,20 @@ sessions = st.lists(steps, min_size=1, max_size=12)
 
 
 @pytest.fixture
-async def sqlite_bot(tmp_path: Path, qa: QuestionAnswerer) -> AsyncIterator[Harness]:
-    """One bot on SQLite for all the examples: state (users, logs, buttons) piles up.
+async def random_bot(database_url: str, qa: QuestionAnswerer) -> AsyncIterator[Harness]:
+    """One bot for all the examples: state (users, logs, buttons, drafts) piles up.
 
-    User 7 coordinates; two visits are open, one with a single place (so waiting lists fill).
+    On SQLite and on PostgreSQL. User 7 coordinates; two visits are open, one with a single
+    place (so waiting lists fill).
     """
-    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-    async with run_bot(url, qa, coordinator_ids=frozenset({COORDINATOR})) as harness:
+    async with run_bot(database_url, qa, coordinator_ids=frozenset({COORDINATOR})) as harness:
         sessions = harness.app.bot_data["services"].sessions
         await open_visit(sessions, NOW)
         await open_visit(sessions, NOW, capacity=1)
         yield harness
 
 
-PUSHED: list[str] = []  # kinds of the updates pushed, for the count below
+PUSHED: dict[str, list[str]] = {}  # per database: the kinds of the updates pushed
 
 
 def last_keyboard(bot: Harness, user: int) -> tuple[int, list[tuple[str, str | None]]] | None:
@@ -203,7 +202,8 @@ async def check_step(bot: Harness, step: Step) -> None:
     """Push one step; the bot must not fail, and must answer what a person sees it answer."""
     api = bot.api
     kind, update = await to_update(bot, step)
-    PUSHED.append(kind)
+    backend = bot.app.bot_data["services"].settings.database_url.split(":")[0]
+    PUSHED.setdefault(backend, []).append(kind)
     chats = (step.user, DEFAULT_GROUP_ID, DEFAULT_CHANNEL_ID)
     before = {chat: len(api.messages(chat)) for chat in chats}
     answers_before = len(api.callback_answers)
@@ -243,27 +243,36 @@ async def check_step(bot: Harness, step: Step) -> None:
     session=[Step("command", COORDINATOR, "ja", "/visits"), *[Step("press", 7, "ja", "", 1)] * 6]
 )
 async def test_random_updates_never_crash_and_private_messages_get_valid_replies(
-    sqlite_bot: Harness, session: list[Step], caplog: pytest.LogCaptureFixture
+    random_bot: Harness, session: list[Step], caplog: pytest.LogCaptureFixture
 ) -> None:
     failures: list[BaseException | None] = []
 
     async def record(update: object, context: IUCContext) -> None:
         failures.append(context.error)
 
-    sqlite_bot.app.add_error_handler(record)
+    random_bot.app.add_error_handler(record)
     caplog.clear()
     try:
         for step in session:
-            await check_step(sqlite_bot, step)
+            await check_step(random_bot, step)
     finally:
-        sqlite_bot.app.remove_error_handler(record)
+        random_bot.app.remove_error_handler(record)
     assert failures == []
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_thousands_of_updates_were_pushed() -> None:
-    """The test above pushed thousands of updates, of every kind (when it ran in this session)."""
+    """The test above pushed thousands of updates of every kind, on each database it ran on."""
     if not PUSHED:
         pytest.skip("the random-updates test did not run in this session")
-    assert len(PUSHED) >= 2000, len(PUSHED)
-    assert set(PUSHED) == {"text", "command", "callback", "edited", "sticker", "channel", "group"}
+    for kinds in PUSHED.values():
+        assert len(kinds) >= 2000, len(kinds)
+        assert set(kinds) == {
+            "text",
+            "command",
+            "callback",
+            "edited",
+            "sticker",
+            "channel",
+            "group",
+        }
