@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.db.models import Visit
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.replies import callback, split_message, unless_unchanged
+from bot.handlers.replies import callback, split_message, try_edit
 from bot.handlers.visit_notices import city_name, visit_title, when_text
 from bot.i18n import Translator
 from bot.kb.model import KnowledgeBase, Record
@@ -253,7 +253,7 @@ async def set_status(update: Update, context: IUCContext) -> None:
             services.clock(),
         )
     link = share_link(context, visit.id)
-    await unless_unchanged(
+    await try_edit(
         query.edit_message_text(
             card_html(t, visit, services.qa.kb, link),
             parse_mode="HTML",

@@ -32,7 +32,7 @@ from bot.handlers.coordinator_steps import (
     prompt,
     take_text,
 )
-from bot.handlers.replies import unless_unchanged
+from bot.handlers.replies import try_edit
 from bot.visits import service
 from bot.visits.rules import VisitStatus
 
@@ -141,7 +141,7 @@ async def button(update: Update, context: IUCContext) -> None:
         async with services.sessions.begin() as session:
             await service.delete_draft(session, user_id, KIND)
         await query.answer()
-        await unless_unchanged(query.edit_message_reply_markup(None))
+        await try_edit(query.edit_message_reply_markup(None))
         await query.message.reply_html(t.gettext("Cancelled: the visit was not changed."))
         return
     expected = {"city": "city", "skip": "deadline", "role": "roles", "done": "roles"}
@@ -156,7 +156,7 @@ async def button(update: Update, context: IUCContext) -> None:
         await save_step(context, user_id, "roles", data)
         await query.answer()
         _, markup = prompt(t, "roles", data, services.qa.kb)
-        await unless_unchanged(query.edit_message_reply_markup(markup))
+        await try_edit(query.edit_message_reply_markup(markup))
         return
     if action == "done" and not data["roles"]:
         await query.answer(t.gettext("Please choose at least one role."), show_alert=True)
@@ -170,7 +170,7 @@ async def button(update: Update, context: IUCContext) -> None:
     if action == "skip":
         data["registration_deadline"] = None
     await query.answer()
-    await unless_unchanged(query.edit_message_reply_markup(None))
+    await try_edit(query.edit_message_reply_markup(None))
     if action == "create":
         await create(update, context, t, data)
         return

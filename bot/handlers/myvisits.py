@@ -27,7 +27,7 @@ from bot.handlers.myvisits_change import (
 )
 from bot.handlers.offers import offer_keyboard, pass_on
 from bot.handlers.privacy import pack
-from bot.handlers.replies import unless_unchanged
+from bot.handlers.replies import try_edit
 from bot.handlers.visit_views import (
     field_label,
     refusal,
@@ -118,7 +118,7 @@ async def button(update: Update, context: IUCContext) -> None:
             elif action == "x":
                 await service.delete_draft(session, user_id, KIND)
     except rules.VisitError as exc:
-        await unless_unchanged(query.edit_message_reply_markup(None))
+        await try_edit(query.edit_message_reply_markup(None))
         await say(update, escape(refusal(t, exc), quote=False))
         return
     except SQLAlchemyError:
@@ -142,7 +142,7 @@ async def button(update: Update, context: IUCContext) -> None:
         )
     elif action == "f" and value in FIELDS:
         context.user_data[CACHED] = value
-        await unless_unchanged(query.edit_message_reply_markup(None))
+        await try_edit(query.edit_message_reply_markup(None))
         await ask_value(update, t, registration, value)
     elif action == "r" and value in visit.roles:
         await change(update, context, t, registration_id, "role", value)
@@ -150,7 +150,7 @@ async def button(update: Update, context: IUCContext) -> None:
         await change(update, context, t, registration_id, value, None)
     elif action == "x":
         context.user_data.pop(CACHED, None)
-        await unless_unchanged(query.edit_message_reply_markup(None))
+        await try_edit(query.edit_message_reply_markup(None))
         await say(update, escape(t.gettext("Nothing was changed.")))
     elif action == "w":
         buttons = [
@@ -171,7 +171,7 @@ async def button(update: Update, context: IUCContext) -> None:
     elif action == "wy":
         await _withdraw(update, context, t, registration_id, visit)
     elif action == "wn":
-        await unless_unchanged(query.edit_message_reply_markup(None))
+        await try_edit(query.edit_message_reply_markup(None))
         await say(update, escape(t.gettext("Your registration stays as it is.")))
 
 
@@ -195,7 +195,7 @@ async def _withdraw(
         log.warning("could not withdraw a registration", exc_info=True)
         await say(update, escape(t.gettext("Sorry, I could not save that. Please try again.")))
         return
-    await unless_unchanged(update.callback_query.edit_message_reply_markup(None))
+    await try_edit(update.callback_query.edit_message_reply_markup(None))
     await say(
         update,
         visit_heading(t, visit) + "\n" + escape(t.gettext("Your registration is withdrawn.")),

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.db.models import Draft, Registration
 from bot.handlers.context import IUCContext, identify
 from bot.handlers.registration_steps import Retry, read_date
-from bot.handlers.replies import callback, unless_unchanged
+from bot.handlers.replies import callback, try_edit
 from bot.handlers.visit_views import (
     field_label,
     refusal,
@@ -133,7 +133,7 @@ async def change(
         return
     context.user_data.pop(CACHED, None)
     if update.callback_query is not None:
-        await unless_unchanged(update.callback_query.edit_message_reply_markup(None))
+        await try_edit(update.callback_query.edit_message_reply_markup(None))
     assert visit is not None
     shown = escape(value_text(t, field, getattr(registration, field)), quote=False)
     word = t.gettext("Saved.")

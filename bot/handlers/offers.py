@@ -14,7 +14,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.handlers.context import IUCContext, Services, identify
-from bot.handlers.replies import callback, unless_unchanged
+from bot.handlers.replies import callback, try_edit
 from bot.handlers.visit_views import moment_text, refusal, send_calendar, visit_heading
 from bot.i18n import Translator, negotiate
 from bot.visits import rules, service
@@ -108,7 +108,7 @@ async def answered(update: Update, context: IUCContext) -> None:
             found = await service.get_registration(session, registration_id, query.from_user.id)
     except rules.VisitError as exc:
         await query.answer()
-        await unless_unchanged(query.edit_message_reply_markup(None))
+        await try_edit(query.edit_message_reply_markup(None))
         await update.effective_chat.send_message(
             escape(refusal(t, exc), quote=False), parse_mode="HTML"
         )
@@ -118,7 +118,7 @@ async def answered(update: Update, context: IUCContext) -> None:
         await query.answer(t.gettext("Sorry, I could not save that. Please try again."))
         return
     await query.answer()
-    await unless_unchanged(query.edit_message_reply_markup(None))
+    await try_edit(query.edit_message_reply_markup(None))
     assert found is not None
     registration, visit = found
     if action == "a":

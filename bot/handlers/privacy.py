@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.db.activity import FLUSH_TIMEOUT_S
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.replies import MESSAGE_LIMIT, callback, split_message, unless_unchanged
+from bot.handlers.replies import MESSAGE_LIMIT, callback, split_message, try_edit
 from bot.handlers.visit_views import field_label, value_text
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.visits import service
@@ -190,7 +190,7 @@ async def forget_chosen(update: Update, context: IUCContext) -> None:
     t = await identify(update, context)
     if query.data != "pv:forget":
         await query.answer()
-        await unless_unchanged(query.edit_message_text(escape(t.gettext("Nothing was erased."))))
+        await try_edit(query.edit_message_text(escape(t.gettext("Nothing was erased."))))
         return
     services = context.services
     try:
@@ -212,4 +212,4 @@ async def forget_chosen(update: Update, context: IUCContext) -> None:
         "Your personal data is erased; {count} registrations were anonymised.",
         count,
     ).format(count=count)
-    await unless_unchanged(query.edit_message_text(escape(text)))
+    await try_edit(query.edit_message_text(escape(text)))

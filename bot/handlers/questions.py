@@ -18,7 +18,7 @@ from bot.handlers.replies import (
     answer_keyboard,
     feedback_keyboard,
     split_message,
-    unless_unchanged,
+    try_edit,
 )
 from bot.i18n import Translator, negotiate
 from bot.kb.render import render_fact
@@ -104,19 +104,15 @@ async def suggestion_picked(update: Update, context: IUCContext) -> None:
     t = await identify(update, context)
     await query.answer()
     if fact is None:  # the knowledge base changed since the buttons were sent
-        await unless_unchanged(
-            query.edit_message_text(t.gettext("That question is no longer available."))
-        )
+        await try_edit(query.edit_message_text(t.gettext("That question is no longer available.")))
         return
     lang = negotiate(context.user_data.get("lang"), t.lang)
     t = Translator(lang)
     text = render_fact(kb, fact, t, context.services.clock().date())
     _react(update, context, int(question_id), outcome=Outcome.ANSWERED, entry_id=entry)
-    await unless_unchanged(query.edit_message_reply_markup(None))
+    await try_edit(query.edit_message_reply_markup(None))
     for piece in split_message(escape(text, quote=False)):
-        await query.message.reply_html(
-            piece, reply_markup=feedback_keyboard(int(question_id), t)
-        )
+        await query.message.reply_html(piece, reply_markup=feedback_keyboard(int(question_id), t))
 
 
 async def none_of_these(update: Update, context: IUCContext) -> None:
@@ -126,7 +122,7 @@ async def none_of_these(update: Update, context: IUCContext) -> None:
     t = await identify(update, context)
     await query.answer()
     _react(update, context, question_id, outcome=Outcome.NONE_OF_THESE)
-    await unless_unchanged(
+    await try_edit(
         query.edit_message_text(
             escape(context.services.qa.dont_know(t), quote=False)
             + "\n\n"
@@ -148,7 +144,7 @@ async def feedback(update: Update, context: IUCContext) -> None:
         feedback=Feedback.HELPFUL if value == "y" else Feedback.NOT_HELPFUL,
     )
     await query.answer(t.gettext("Thank you for your feedback!"))
-    await unless_unchanged(query.edit_message_reply_markup(None))
+    await try_edit(query.edit_message_reply_markup(None))
 
 
 def _react(update: Update, context: IUCContext, question_id: int, **change: object) -> None:

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.db.models import Visit
 from bot.handlers import registration_steps as steps
 from bot.handlers.context import IUCContext
-from bot.handlers.replies import callback, unless_unchanged
+from bot.handlers.replies import callback, try_edit
 from bot.i18n import Translator
 from bot.visits import service
 
@@ -127,7 +127,7 @@ async def say(update: Update, html: str) -> None:
 async def drop_buttons(update: Update) -> None:
     """Removes the buttons of the message pressed, so that old questions cannot be answered."""
     if update.callback_query is not None and update.callback_query.message is not None:
-        await unless_unchanged(update.callback_query.edit_message_reply_markup(None))
+        await try_edit(update.callback_query.edit_message_reply_markup(None))
 
 
 def unavailable(t: Translator) -> str:

@@ -45,12 +45,23 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return pieces
 
 
-async def unless_unchanged(edit: Awaitable[Any]) -> None:
-    """Awaits an edit; "message is not modified" (a double tap on a button) is no error."""
+# Telegram's answers to an edit that has nothing to do: a double tap on a button (the message
+# is as asked already), a message deleted meanwhile, or a press (old or forged) that points at a
+# message without text, such as a sent file.
+_NOTHING_TO_EDIT = (
+    "message is not modified",
+    "message to edit not found",
+    "no text in the message to edit",
+    "message can't be edited",
+)
+
+
+async def try_edit(edit: Awaitable[Any]) -> None:
+    """Awaits an edit of a message; when there is nothing to edit, nothing happens."""
     try:
         await edit
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        if not any(reason in exc.message.lower() for reason in _NOTHING_TO_EDIT):
             raise
 
 

@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from bot.db import repo
 from bot.handlers import registration
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.replies import ROW_ID, callback, unless_unchanged
+from bot.handlers.replies import ROW_ID, callback, try_edit
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 
 log = logging.getLogger(__name__)
@@ -118,9 +118,7 @@ async def language_chosen(update: Update, context: IUCContext) -> None:
     context.user_data["lang"] = lang
     await query.answer()
     # Each catalog names its own language here: "Odteraz budem odpovedať po slovensky."
-    await unless_unchanged(
-        query.edit_message_text(t.gettext("From now on I will answer in English."))
-    )
+    await try_edit(query.edit_message_text(t.gettext("From now on I will answer in English.")))
 
 
 async def cancel(update: Update, context: IUCContext) -> None:

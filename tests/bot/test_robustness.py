@@ -112,6 +112,26 @@ async def test_nul_characters_and_an_overlong_language_code_are_stored_not_lost(
     assert errors(caplog) == []
 
 
+async def test_a_press_pointing_at_a_file_or_a_deleted_message_edits_nothing(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by the random-updates test: a (forged) press on a sent file made the edit fail
+    # with "there is no text in the message to edit", and the user got an apology.
+    [*_, file] = await bot.send(7, "/mydata")
+    assert file.is_document
+    await bot.feed(bot.api.callback_update(7, file.message_id, "lang:sk"))
+    assert bot.api.callback_answers[-1]["callback_query_id"]
+    [menu] = await bot.send(7, "/language")
+    press = bot.api.callback_update(7, menu.message_id, "lang:ja")
+    bot.api.remove_message(menu)  # deleted (by the user, say) before the press arrives
+    await bot.feed(press)
+    # The choices were taken; nothing was edited, nobody was apologized to.
+    [user] = await rows(bot, User)
+    assert user.language == "ja"
+    assert not any(m.plain.startswith(SORRY["en"]) for m in bot.api.messages(7))
+    assert errors(caplog) == []
+
+
 async def test_edited_messages_and_channel_posts_get_no_reply(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
