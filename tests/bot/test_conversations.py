@@ -29,8 +29,6 @@ def unsure(bot: Harness, lang: str) -> str:
     return found[0]
 
 
-
-
 @pytest.mark.parametrize("lang", ["en", "sk", "ja"])
 async def test_start_greets_in_the_users_language(bot: Harness, lang: str) -> None:
     [reply] = await bot.send(7, "/start", lang=lang, first_name="Ann")

@@ -83,8 +83,6 @@ async def open_visit(bot: Harness, **overrides: Any) -> Visit:
         return await service.set_visit_status(session, visit.id, "open", NOW)
 
 
-
-
 async def give(bot: Harness, user: int, lang: str, how: tuple[str, str]) -> list[SentMessage]:
     """Answers the current question: types the text or presses the button."""
     kind, value = how
@@ -145,4 +143,3 @@ async def failing_writes(bot: Harness) -> AsyncIterator[None]:
     finally:
         services.sessions = working
         await engine.dispose()
-

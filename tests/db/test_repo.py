@@ -374,8 +374,6 @@ async def test_question_from_unknown_user_violates_foreign_key(
             await repo.log_questions(session, [_question(10, now, who=999)])
 
 
-
-
 async def test_batched_touches_never_move_last_seen_back(
     sessions: Sessions, now: datetime
 ) -> None:
