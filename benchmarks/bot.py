@@ -6,7 +6,7 @@
 
 100 simulated users send dev-set questions (each user in one language) through
 `Application.process_update`, one update per user per wave, all of a wave concurrently (the
-application has concurrent_updates on). Each backend runs in fresh processes: timed ones (five
+application has concurrent_updates on). Each backend runs in fresh processes: timed ones (seven
 rounds, the backends taking turns, so that a noisy minute falls on all of them), and one under
 tracemalloc (started before anything is imported) for the Python heap's peak, so peak RSS and
 peak heap are that backend's own. The bot logs its questions behind its replies (see
@@ -373,7 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=100, help="simulated users (default 100)")
     parser.add_argument("--waves", type=int, help="updates per user (default 20, quick 3)")
     parser.add_argument(
-        "--rounds", type=int, default=5, help="timed runs per backend, taking turns (default 5)"
+        "--rounds", type=int, default=7, help="timed runs per backend, taking turns (default 7)"
     )
     parser.add_argument("--child", choices=(*ECHOES, "bot"), help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
