@@ -21,7 +21,7 @@ _LANGUAGE_CODE_MAX = User.__table__.c.telegram_language.type.length
 _FIRST_NAME_MAX = User.__table__.c.first_name.type.length
 
 
-def storable(text: str | None, limit: int | None = None) -> str | None:
+def _storable(text: str | None, limit: int | None = None) -> str | None:
     """Text as it came from Telegram, in a form every database stores: no NUL characters
     (PostgreSQL refuses them in text; they carry nothing a person reads) and at most `limit`
     characters (PostgreSQL refuses longer values for a VARCHAR). Without this, the row of a
@@ -64,8 +64,8 @@ def _seen_params(
 ) -> dict[str, Any]:
     return {
         "telegram_id": telegram_id,
-        "telegram_language": storable(telegram_language, _LANGUAGE_CODE_MAX),
-        "first_name": storable(first_name, _FIRST_NAME_MAX),
+        "telegram_language": _storable(telegram_language, _LANGUAGE_CODE_MAX),
+        "first_name": _storable(first_name, _FIRST_NAME_MAX),
         "first_seen": at,
         "last_seen": at,
         "subscribed": True,
@@ -164,7 +164,7 @@ async def log_questions(session: AsyncSession, questions: Sequence[Question]) ->
                     "chat_id": q.chat_id,
                     "message_id": q.message_id,
                     "telegram_id": q.telegram_id,
-                    "text": storable(q.text),
+                    "text": _storable(q.text),
                     "lang": q.lang,
                     "entry_id": q.entry_id,
                     "confidence": q.confidence,

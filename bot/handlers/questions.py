@@ -98,7 +98,8 @@ async def _continue_conversation(update: Update, context: IUCContext) -> bool:
 async def suggestion_picked(update: Update, context: IUCContext) -> None:
     """Answers the suggestion the user pressed and records it."""
     query = update.callback_query
-    _, question_id, entry = (query.data or "").split(":", 2)
+    _, raw_id, entry = (query.data or "").split(":", 2)
+    question_id = int(raw_id)
     kb = context.services.qa.kb
     fact = kb.facts.get(entry)
     t = await identify(update, context)
@@ -109,10 +110,10 @@ async def suggestion_picked(update: Update, context: IUCContext) -> None:
     lang = negotiate(context.user_data.get("lang"), t.lang)
     t = Translator(lang)
     text = render_fact(kb, fact, t, context.services.clock().date())
-    _react(update, context, int(question_id), outcome=Outcome.ANSWERED, entry_id=entry)
+    _react(update, context, question_id, outcome=Outcome.ANSWERED, entry_id=entry)
     await try_edit(query.edit_message_reply_markup(None))
     for piece in split_message(escape(text, quote=False)):
-        await query.message.reply_html(piece, reply_markup=feedback_keyboard(int(question_id), t))
+        await query.message.reply_html(piece, reply_markup=feedback_keyboard(question_id, t))
 
 
 async def none_of_these(update: Update, context: IUCContext) -> None:

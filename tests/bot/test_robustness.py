@@ -119,8 +119,10 @@ async def test_a_press_pointing_at_a_file_or_a_deleted_message_edits_nothing(
     # with "there is no text in the message to edit", and the user got an apology.
     [*_, file] = await bot.send(7, "/mydata")
     assert file.is_document
-    await bot.feed(bot.api.callback_update(7, file.message_id, "lang:sk"))
-    assert bot.api.callback_answers[-1]["callback_query_id"]
+    press = bot.api.callback_update(7, file.message_id, "lang:sk")
+    await bot.feed(press)
+    assert bot.api.callback_answers[-1]["callback_query_id"] == press["callback_query"]["id"]
+    assert [u.language for u in await rows(bot, User)] == ["sk"]
     [menu] = await bot.send(7, "/language")
     press = bot.api.callback_update(7, menu.message_id, "lang:ja")
     bot.api.remove_message(menu)  # deleted (by the user, say) before the press arrives
