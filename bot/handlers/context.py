@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.batch import Batcher
 from bot.config import Settings
 from bot.db import repo
 from bot.db.activity import ActivityRecorder
 from bot.db.userstate import UserStates
 from bot.i18n import Translator, negotiate
-from bot.kb.answer import QuestionAnswerer
+from bot.kb.answer import Answer, QuestionAnswerer
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,20 @@ class Services:
     user_states: UserStates | None = None  # read for every message (bot/db/userstate.py)
     activity: ActivityRecorder | None = None  # what messages record, written in batches
     clock: Callable[[], datetime] = utcnow
+
+    def __post_init__(self) -> None:
+        # The questions of messages that arrive together are matched back to back: see
+        # bot/batch.py for why that is faster.
+        self.ask: Batcher[tuple[str, str | None], Answer] = Batcher(self._ask_all)
+
+    def _ask_all(self, questions: list[tuple[str, str | None]]) -> list[Answer | Exception]:
+        answers: list[Answer | Exception] = []
+        for text, lang in questions:
+            try:
+                answers.append(self.qa.ask(text, lang))
+            except Exception as exc:  # a bug met by one question fails that message alone
+                answers.append(exc)
+        return answers
 
 
 class IUCContext(CallbackContext[ExtBot, dict, dict, dict]):

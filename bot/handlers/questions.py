@@ -32,8 +32,9 @@ OUTCOMES = {"answer": Outcome.ANSWERED, "suggest": Outcome.SUGGESTED, "unknown":
 async def question(update: Update, context: IUCContext) -> None:
     """Sends the answer, or suggestion buttons, or an honest "I don't know".
 
-    The reply waits for one read (the user's language and whether a conversation is open);
-    what the message leaves behind (the user's row, the question log) is queued for the
+    The reply waits for one read (the user's language and whether a conversation is open) and
+    for the matcher, which takes the questions of messages arriving together in one go
+    (bot/batch.py); what the message leaves behind (the user's row, the question log) is queued for the
     activity recorder, which commits it a moment later in a batch with other messages'.
     """
     message = update.effective_message
@@ -56,7 +57,7 @@ async def question(update: Update, context: IUCContext) -> None:
         # The text answers an open conversation step rather than asking a question.
         if private and has_draft and await _continue_conversation(update, context):
             return
-    answer = services.qa.ask(text, language_for(update, context, chosen))
+    answer = await services.ask((text, language_for(update, context, chosen)))
     services.activity.asked(
         Question(
             chat_id=message.chat_id,

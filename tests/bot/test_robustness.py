@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -13,7 +14,8 @@ from sqlalchemy import text
 
 from bot.db.models import QuestionLog, User
 from bot.handlers.replies import MESSAGE_LIMIT, split_message
-from bot.kb.answer import QuestionAnswerer
+from bot.kb.answer import Answer, QuestionAnswerer
+from bot.kb.model import KnowledgeBase
 from bot.localapi import parse_html
 from bot.localapi.updates import DEFAULT_CHANNEL_ID, DEFAULT_GROUP_ID
 from tests.bot.harness import NOW, Harness, make_settings, rows, run_bot, unreachable
@@ -280,6 +282,43 @@ async def test_flood_limit_with_the_rate_limiter_delivers_after_the_wait(
         assert SIGNED["ja"][1] in reply.plain
         assert bot.api.calls.count("sendMessage") == 2
     assert errors(caplog) == []
+
+
+class BreaksOn(QuestionAnswerer):
+    """The shipped answerer, except that one question meets a bug in it."""
+
+    BROKEN = "a question that meets a bug"
+
+    def ask(self, question: str, asker_lang: str | None = None) -> Answer:
+        if question == self.BROKEN:
+            raise RuntimeError("a bug in the matcher")
+        return super().ask(question, asker_lang)
+
+
+async def test_questions_arriving_together_each_get_their_own_answer(
+    database_url: str, kb: KnowledgeBase, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Questions of one burst are matched together (bot/batch.py): each user must still get
+    # the answer to their own question in their language, and a bug met by one question
+    # must cost that user alone an apology.
+    users = {7: "en", 8: "sk", 9: "ja", 10: "en"}
+    async with run_bot(database_url, BreaksOn(kb)) as bot:
+        updates = [
+            bot.api.message_update(
+                user, BreaksOn.BROKEN if user == 10 else SIGNED[lang][0], language_code=lang
+            )
+            for user, lang in users.items()
+        ]
+        await asyncio.gather(*(bot.feed(update) for update in updates))
+        for user, lang in users.items():
+            [reply] = bot.api.messages(user)
+            if user == 10:
+                assert reply.plain.startswith(SORRY["en"])
+            else:
+                assert SIGNED[lang][1] in reply.plain
+        assert "a bug in the matcher" in caplog.text
+        logged = {(row.telegram_id, row.text) for row in await rows(bot, QuestionLog)}
+        assert logged == {(user, SIGNED[lang][0]) for user, lang in users.items() if user != 10}
 
 
 async def drop_tables(bot: Harness) -> None:
