@@ -80,9 +80,20 @@ def build_application(
 
 
 def register_handlers(app: Application) -> None:
-    """All handlers, in the order that matters: commands, buttons, text, then the rest."""
+    """All handlers, in the order that matters: text, commands, buttons, then the rest."""
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE  # edited messages and channel posts are not questions
+    # In private chats every text is a question; in groups only what mentions the bot. Most
+    # updates are questions, so these are tried first: no command or button handler below
+    # can take a text that is not a command, so the order changes nothing else.
+    app.add_handler(
+        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, questions.question)
+    )
+    app.add_handler(
+        MessageHandler(
+            new & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, _group_text
+        )
+    )
     app.add_handler(CommandHandler("start", start.start, filters=new))
     app.add_handler(CommandHandler("help", start.help_command, filters=new))
     app.add_handler(CommandHandler("language", start.language, filters=new))
@@ -112,7 +123,8 @@ def register_handlers(app: Application) -> None:
     # A coordinator creating or changing a visit types the answers: group -2 runs before the
     # registration's text routing and the questions, and passes the text on (no
     # ApplicationHandlerStop) when the coordinator has no "edit_visit" draft.
-    coordinator_text = new & private & coordinators & filters.TEXT & ~filters.COMMAND
+    # The user first: it turns away everybody else's messages at the first test.
+    coordinator_text = coordinators & new & private & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(coordinator_text, coordinator_edit.text_step), group=-2)
     app.add_handler(
         CommandHandler("cancel", coordinator_edit.cancel, filters=new & private & coordinators),
@@ -146,15 +158,6 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(questions.none_of_these, pattern=r"^qn:\d{1,18}\Z"))
     app.add_handler(CallbackQueryHandler(questions.feedback, pattern=r"^qf:\d{1,18}:[yn]\Z"))
     app.add_handler(CallbackQueryHandler(other.stale_button))
-    # In private chats every text is a question; in groups only what mentions the bot.
-    app.add_handler(
-        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, questions.question)
-    )
-    app.add_handler(
-        MessageHandler(
-            new & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, _group_text
-        )
-    )
     app.add_handler(
         MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other.not_text)
     )
