@@ -6,13 +6,14 @@
 
 100 simulated users send dev-set questions (each user in one language) through
 `Application.process_update`, one update per user per wave, all of a wave concurrently (the
-application has concurrent_updates on). Each backend runs in fresh processes: timed ones (seven
-rounds, the backends taking turns, so that a noisy minute falls on all of them), and one under
-tracemalloc (started before anything is imported) for the Python heap's peak, so peak RSS and
-peak heap are that backend's own. The bot logs its questions behind its replies (see
-bot/db/activity.py); writing what is still queued after the last wave is timed too. Nothing is
-asserted; the echo bot (a MessageHandler that replies with the text, over the same in-process
-Bot API) is the baseline.
+application has concurrent_updates on). An update's time runs from its wave's arrival to the
+end of its processing: what a user whose message came in that burst waits for the reply. Each
+backend runs in fresh processes: timed ones (seven rounds, the backends taking turns, so that a
+noisy minute falls on all of them), and one under tracemalloc (started before anything is
+imported) for the Python heap's peak, so peak RSS and peak heap are that backend's own. The bot
+logs its questions behind its replies (see bot/db/activity.py); writing what is still queued
+after the last wave is timed too. Nothing is asserted; the echo bot (a MessageHandler that
+replies with the text, over the same in-process Bot API) is the baseline.
 """
 
 # ruff: noqa: E402  (imports follow the sys.path fix below)
@@ -152,10 +153,9 @@ async def _drive(kind: str, database_url: str | None, users: int, waves: int) ->
     wall = 0.0
     clock = time.perf_counter
 
-    async def one(update: Update) -> None:
-        t0 = clock()
+    async def one(update: Update, arrived: float) -> None:
         await app.process_update(update)
-        times.append(clock() - t0)
+        times.append(clock() - arrived)
 
     async with running(app):
         import asyncio
@@ -169,8 +169,8 @@ async def _drive(kind: str, database_url: str | None, users: int, waves: int) ->
                 await asyncio.gather(*(app.process_update(u) for u in updates))
                 times.clear()
                 continue
-            t0 = clock()
-            await asyncio.gather(*(one(u) for u in updates))
+            t0 = clock()  # the whole wave arrives now, as a burst from getUpdates would
+            await asyncio.gather(*(one(u, t0) for u in updates))
             wall += clock() - t0
         recorder = app.bot_data["services"].activity if kind not in ECHOES else None
         if recorder is not None:
@@ -302,9 +302,10 @@ def parent(args: argparse.Namespace) -> None:
         f"that creates the users); {rounds} round(s), the backends taking turns, each row "
         "from its backend's median round; each wave sends one dev-set question per user, all "
         "concurrently, through "
-        "`Application.process_update` over the in-process Bot API. ms = time around "
-        "`process_update` (includes waiting for the event loop behind the wave's other "
-        "updates); updates/s = updates ÷ wall time of the waves. Peak RSS: the timed process; "
+        "`Application.process_update` over the in-process Bot API. ms = from the wave's "
+        "arrival to the end of the update's processing, i.e. what a user whose message came "
+        "in that burst waits for the reply; updates/s = updates ÷ wall time of the waves. "
+        "Peak RSS: the timed process; "
         f"{heap_note}. vs echo = updates/s ÷ the echo bot's (the baseline); vs echo with "
         "buttons = ÷ an echo that replies the way every answer does (HTML, two inline "
         "buttons), i.e. against the framework's own cost of the same reply.\n"
