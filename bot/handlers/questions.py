@@ -34,8 +34,8 @@ async def question(update: Update, context: IUCContext) -> None:
 
     The reply waits for one read (the user's language and whether a conversation is open) and
     for the matcher, which takes the questions of messages arriving together in one go
-    (bot/batch.py); what the message leaves behind (the user's row, the question log) is queued for the
-    activity recorder, which commits it a moment later in a batch with other messages'.
+    (bot/batch.py). What the message leaves behind (the user's row, the question log) is queued
+    for the activity recorder, which commits it a moment later in a batch with other messages'.
     """
     message = update.effective_message
     services = context.services
