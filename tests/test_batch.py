@@ -15,7 +15,7 @@ class Recorder:
     def __init__(self) -> None:
         self.batches: list[list[int]] = []
 
-    def __call__(self, items: list[int]) -> list[int | Exception]:
+    async def __call__(self, items: list[int]) -> list[int | Exception]:
         self.batches.append(list(items))
         return [ValueError(f"no {i}") if i < 0 else i * 10 for i in items]
 
@@ -37,6 +37,26 @@ async def test_a_later_item_starts_a_new_batch() -> None:
     assert run.batches == [[1], [2, 3], [4]]
 
 
+async def test_items_arriving_while_a_batch_runs_form_the_next_batch() -> None:
+    batches: list[list[int]] = []
+    release = asyncio.Event()
+
+    async def run(items: list[int]) -> list[int | Exception]:
+        batches.append(list(items))
+        await release.wait()  # a database round trip, say
+        return list(items)
+
+    batch: Batcher[int, int] = Batcher(run)
+    first = asyncio.gather(batch(1), batch(2))
+    await asyncio.sleep(0.01)  # the first batch is running now
+    second = asyncio.gather(batch(3), batch(4))
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await first == [1, 2]
+    assert await second == [3, 4]
+    assert batches == [[1, 2], [3, 4]]
+
+
 async def test_an_exception_result_reaches_its_caller_alone() -> None:
     batch = Batcher(Recorder())
     results = await asyncio.gather(batch(1), batch(-1), batch(2), return_exceptions=True)
@@ -49,7 +69,7 @@ async def test_an_exception_result_reaches_its_caller_alone() -> None:
 async def test_a_failing_batch_fails_every_caller_and_the_next_batch_runs() -> None:
     calls: list[list[int]] = []
 
-    def run(items: list[int]) -> list[int | Exception]:
+    async def run(items: list[int]) -> list[int | Exception]:
         calls.append(items)
         if len(calls) == 1:
             raise OSError("the disk is gone")
@@ -62,7 +82,10 @@ async def test_a_failing_batch_fails_every_caller_and_the_next_batch_runs() -> N
 
 
 async def test_a_wrong_number_of_results_fails_every_caller_instead_of_hanging() -> None:
-    batch: Batcher[int, int] = Batcher(lambda items: items[:1])
+    async def run(items: list[int]) -> list[int | Exception]:
+        return list(items[:1])
+
+    batch: Batcher[int, int] = Batcher(run)
     results = await asyncio.gather(batch(1), batch(2), return_exceptions=True)
     assert all(isinstance(r, RuntimeError) for r in results)
     assert "1 results for 2 items" in str(results[0])

@@ -12,7 +12,6 @@ On other databases it is one asynchronous round trip.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from typing import Protocol
 from urllib.parse import quote
@@ -22,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.batch import Batcher
 from bot.db import repo
 from bot.db.url import sync_url
 
@@ -42,44 +42,25 @@ class EngineUserStates:
     """Any database: the reads of messages that arrive together share one query.
 
     A burst of messages (a broadcast answered by many, a busy minute) would otherwise take one
-    pooled connection and a round trip each; instead the first read waits one turn of the
-    event loop for the others and asks for all their users at once.
+    pooled connection and a round trip each; instead the burst's reads wait one turn of the
+    event loop for each other and ask for all their users at once (bot/batch.py).
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._waiting: dict[int, list[asyncio.Future[tuple[str | None, bool]]]] = {}
-        self._reads: set[asyncio.Task[None]] = set()  # referenced until done
+        self._batch: Batcher[int, tuple[str | None, bool]] = Batcher(self._read_all)
 
     async def __call__(self, telegram_id: int) -> tuple[str | None, bool]:
         """The user's state, read together with the states of other messages waiting now."""
-        future = asyncio.get_running_loop().create_future()
-        if not self._waiting:  # the first of a burst starts the read; later ones join it
-            task = asyncio.create_task(self._read())
-            self._reads.add(task)
-            task.add_done_callback(self._reads.discard)
-        self._waiting.setdefault(telegram_id, []).append(future)
-        return await future
+        return await self._batch(telegram_id)
 
-    async def _read(self) -> None:
-        await asyncio.sleep(0)  # one turn of the loop: the rest of the burst queues up
-        waiting, self._waiting = self._waiting, {}
-        try:
-            ids = {"ids": list(waiting)}
-            async with self.engine.connect() as connection:
-                rows = await connection.execute(repo.LANGUAGES, ids)
-                languages = {who: language for who, language in rows}
-                drafting = set((await connection.execute(repo.DRAFT_OWNERS, ids)).scalars())
-        except Exception as exc:  # every waiting handler gets the error, none hangs
-            for futures in waiting.values():
-                for future in futures:
-                    if not future.done():
-                        future.set_exception(exc)
-            return
-        for who, futures in waiting.items():
-            for future in futures:
-                if not future.done():  # a handler cancelled meanwhile
-                    future.set_result((languages.get(who), who in drafting))
+    async def _read_all(self, telegram_ids: list[int]) -> list[tuple[str | None, bool]]:
+        ids = {"ids": list(dict.fromkeys(telegram_ids))}  # a user may have sent two messages
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(repo.LANGUAGES, ids)
+            languages = {who: language for who, language in rows}
+            drafting = set((await connection.execute(repo.DRAFT_OWNERS, ids)).scalars())
+        return [(languages.get(who), who in drafting) for who in telegram_ids]
 
     def close(self) -> None:
         """Nothing of its own to release (the engine is closed by its owner)."""

@@ -45,7 +45,7 @@ class Services:
         # bot/batch.py for why that is faster.
         self.ask: Batcher[tuple[str, str | None], Answer] = Batcher(self._ask_all)
 
-    def _ask_all(self, questions: list[tuple[str, str | None]]) -> list[Answer | Exception]:
+    async def _ask_all(self, questions: list[tuple[str, str | None]]) -> list[Answer | Exception]:
         answers: list[Answer | Exception] = []
         for text, lang in questions:
             try:
