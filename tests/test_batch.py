@@ -102,3 +102,21 @@ async def test_a_cancelled_caller_does_not_disturb_the_others() -> None:
     with pytest.raises(asyncio.CancelledError):
         await first
     assert run.batches == [[1, 2]]
+
+
+async def test_a_cancelled_batch_cancels_its_callers_instead_of_leaving_them_waiting() -> None:
+    started = asyncio.Event()
+
+    async def run(items: list[int]) -> list[int | Exception]:
+        started.set()
+        await asyncio.Event().wait()  # a database that never answers, until shutdown
+        return list(items)
+
+    batch: Batcher[int, int] = Batcher(run)
+    before = asyncio.all_tasks()
+    caller = asyncio.ensure_future(batch(1))
+    await started.wait()
+    [running] = asyncio.all_tasks() - before - {caller}
+    running.cancel()  # what the event loop does to every task when it shuts down
+    with pytest.raises(asyncio.CancelledError):
+        await caller
