@@ -119,4 +119,5 @@ async def test_a_cancelled_batch_cancels_its_callers_instead_of_leaving_them_wai
     [running] = asyncio.all_tasks() - before - {caller}
     running.cancel()  # what the event loop does to every task when it shuts down
     with pytest.raises(asyncio.CancelledError):
-        await caller
+        async with asyncio.timeout(5):  # a caller left waiting would fail with TimeoutError
+            await caller
