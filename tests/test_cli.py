@@ -184,3 +184,10 @@ def test_ask_with_a_missing_knowledge_dir_names_the_variable(tmp_path: Path) -> 
     done = iuc_bot("ask", "Imura", KNOWLEDGE_DIR=str(tmp_path / "nowhere"))
     assert done.returncode == 2
     assert done.stderr.startswith("iuc-bot: KNOWLEDGE_DIR is malformed")
+
+
+def test_a_question_of_no_clear_language_is_answered_in_lang() -> None:
+    # "partner" is typed alike in English and Slovak: the asker's language decides.
+    [answer] = json_lines(iuc_bot("ask", "--json", "--lang", "sk", "kamakura partner"))
+    assert (answer["lang"], answer["source"]) == ("sk", "umea-kamakura.about")
+    assert "Švédsko" in answer["text"]

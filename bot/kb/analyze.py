@@ -8,6 +8,7 @@ analysis runs over the knowledge base's alternate questions and over the user's 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -281,21 +282,42 @@ class Analyzer:
         return best
 
     def detect_language(self, text: str, normalized: str | None = None) -> str | None:
-        """'ja' for kana or kanji, 'sk' or 'en' by letters and known words, else None.
+        """'ja' for kana or kanji; 'sk' or 'en' only with a clear lead in evidence; else None.
 
-        `normalized` is `normalize(text)`, when the caller has it already.
+        Evidence is Slovak letters and words found in one language's questions only. A word
+        that begins a word of the other language, or begins with one ("partner" and
+        "partnerstvo"), is half the evidence: people type it in both. Without a lead of a whole
+        word, None lets the caller answer in the asker's own language ("kamakura partner" with
+        a Slovak interface is answered in Slovak). `normalized` is `normalize(text)`, when the
+        caller has it already.
         """
         if is_japanese(text):
             return "ja"
+        # Sorted once, on the first call, to find words that begin with another.
+        ordered: dict[str, list[str]] | None = self.__dict__.get("_lang_sorted")
+        if ordered is None:
+            ordered = self.__dict__["_lang_sorted"] = {
+                lang: sorted(words) for lang, words in self._lang_words.items()
+            }
+
+        def shares_stem(word: str, lang: str) -> bool:
+            words = self._lang_words.get(lang, ())
+            if any(word[:k] in words for k in range(4, len(word))):
+                return True
+            others = ordered.get(lang, [])
+            i = bisect_right(others, word)
+            return i < len(others) and others[i].startswith(word)
+
         sk_score = 2.0 if has_slovak_letters(text) else 0.0
         en_score = 0.0
         sk_words = self._lang_words.get("sk", ())
         en_words = self._lang_words.get("en", ())
         for word in (normalize(text) if normalized is None else normalized).split():
-            if word in sk_words:
-                sk_score += 1
-            if word in en_words:
-                en_score += 1
-        if sk_score == en_score:
+            in_sk, in_en = word in sk_words, word in en_words
+            if in_sk and not in_en:
+                sk_score += 0.5 if len(word) >= 4 and shares_stem(word, "en") else 1.0
+            elif in_en and not in_sk:
+                en_score += 0.5 if len(word) >= 4 and shares_stem(word, "sk") else 1.0
+        if abs(sk_score - en_score) < 1.0:
             return None
         return "sk" if sk_score > en_score else "en"
