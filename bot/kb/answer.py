@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from bot.i18n import Translator, negotiate
 from bot.kb.matcher import Matcher, Outcome
-from bot.kb.model import Fact, KnowledgeBase
+from bot.kb.model import Fact, KnowledgeBase, Participant
 from bot.kb.render import question_text, render_fact
 
 MAX_QUESTION = 1000  # characters analysed; a pasted essay gets no better answer than its start
@@ -53,6 +53,7 @@ class QuestionAnswerer:
         # number of facts times languages; replaced whole when the date changes.
         self._rendered: tuple[date | None, dict[tuple[str, str], str]] = (None, {})
         self._translators: dict[str, Translator] = {}  # per language: they hold nothing else
+        self._facts_about = facts_about(kb)
 
     def ask(self, question: str, asker_lang: str | None = None) -> Answer:
         """Answer in the question's language, or the asker's when that cannot be told."""
@@ -99,17 +100,35 @@ class QuestionAnswerer:
         return text
 
     def dont_know(self, t: Translator, entities: tuple[str, ...] = ()) -> str:
-        """An honest "I don't know", naming what was asked about and whom to ask."""
-        contact = self.kb.records[self.kb.contact].name[t.lang]
+        """An honest "I don't know" that is no dead end: what the bot can answer instead (about
+        the things asked about, when it knows some) and which unit to ask (its address is not
+        in the source, so none is promised)."""
         names = [self.kb.records[e].name[t.lang] for e in dict.fromkeys(entities)]
         if names:
-            return t.gettext(
-                "I have no information on that about {topics} in my knowledge base. "
-                "Please ask the {contact}."
-            ).format(topics=t.join(names), contact=contact)
-        return t.gettext("I don't know the answer to that. Please ask the {contact}.").format(
-            contact=contact
+            head = t.gettext(
+                "I have no information on that about {topics} in my knowledge base."
+            ).format(topics=t.join(names))
+        else:
+            head = t.gettext("I don't know the answer to that.")
+        examples = "\n".join(f"• {q}" for q in self.examples_about(entities, t.lang))
+        contact = self.kb.records[self.kb.contact]
+        unit = contact.name[t.lang]
+        parent = self.kb.records.get(str(contact.fields.get("part_of")))
+        if parent is not None:
+            unit = t.pgettext("unit of an organisation", "{unit} of the {organisation}").format(
+                unit=unit, organisation=parent.name[t.lang]
+            )
+        person = t.gettext("To ask a person, please turn to the {contact}.").format(contact=unit)
+        return "\n\n".join(
+            [head, t.gettext("I can answer questions like these:") + "\n" + examples, person]
         )
+
+    def examples_about(self, entities: tuple[str, ...], lang: str, count: int = 3) -> list[str]:
+        """Questions the bot answers about the things named (their own facts first, then facts
+        of what refers to them), topped up with the /help examples."""
+        ids = [f for e in dict.fromkeys(entities) for f in self._facts_about.get(e, ())]
+        ids.extend(self.kb.examples or tuple(self.kb.facts)[:count])
+        return [question_text(self.kb.facts[i], lang) for i in list(dict.fromkeys(ids))[:count]]
 
     def examples(self, lang: str, count: int = 3) -> list[str]:
         """A few questions the knowledge base answers, to show in /help."""
@@ -119,3 +138,29 @@ class QuestionAnswerer:
     def _example(self, lang: str) -> str:
         examples = self.examples(lang, 1)
         return examples[0] if examples else ""
+
+
+def facts_about(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """Per record: its own first fact, then the first fact of each record that refers to it
+    (the 2019 meeting for Tokorozawa, where it took place)."""
+    about: dict[str, list[str]] = {}
+    for record in kb.records.values():
+        if not record.facts:
+            continue
+        first = record.facts[0].id
+        about.setdefault(record.id, []).insert(0, first)
+        for target in dict.fromkeys(_references(record.fields.values())):
+            if target != record.id and target in kb.records:
+                about.setdefault(target, []).append(first)
+    return {k: tuple(dict.fromkeys(v)) for k, v in about.items()}
+
+
+def _references(values: Iterable[object]) -> Iterator[str]:
+    """Record ids a record's fields may hold: plain ids, lists of them, participants."""
+    for value in values:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, Participant):
+            yield from (v for v in (value.person, value.organisation) if v)
+        elif isinstance(value, (list, tuple)):
+            yield from _references(value)
