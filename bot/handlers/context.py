@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.batch import Batcher
+from bot.chat_topics import ChatTopics
 from bot.config import Settings
 from bot.db import repo
 from bot.db.activity import ActivityRecorder
@@ -28,6 +29,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+Asked = tuple[str, str | None, tuple[str, ...]]
+
+
 @dataclass
 class Services:
     """The domain objects the handlers call, created once per process."""
@@ -39,17 +43,19 @@ class Services:
     user_states: UserStates | None = None  # read for every message (bot/db/userstate.py)
     activity: ActivityRecorder | None = None  # what messages record, written in batches
     clock: Callable[[], datetime] = utcnow
+    topics: ChatTopics = field(default_factory=ChatTopics)  # for follow-up questions
 
     def __post_init__(self) -> None:
         # The questions of messages that arrive together are matched back to back: see
-        # bot/batch.py for why that is faster.
-        self.ask: Batcher[tuple[str, str | None], Answer] = Batcher(self._ask_all)
+        # bot/batch.py for why that is faster. An item: the text, the asker's language and
+        # the records the chat's previous answer was about.
+        self.ask: Batcher[Asked, Answer] = Batcher(self._ask_all)
 
-    async def _ask_all(self, questions: list[tuple[str, str | None]]) -> list[Answer | Exception]:
+    async def _ask_all(self, questions: list[Asked]) -> list[Answer | Exception]:
         answers: list[Answer | Exception] = []
-        for text, lang in questions:
+        for text, lang, about in questions:
             try:
-                answers.append(self.qa.ask(text, lang))
+                answers.append(self.qa.ask(text, lang, about))
             except Exception as exc:  # a bug met by one question fails that message alone
                 answers.append(exc)
         return answers

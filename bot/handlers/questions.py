@@ -57,7 +57,10 @@ async def question(update: Update, context: IUCContext) -> None:
         # The text answers an open conversation step rather than asking a question.
         if private and has_draft and await _continue_conversation(update, context):
             return
-    answer = await services.ask((text, language_for(update, context, chosen)))
+    # A follow-up ("and when was that?") is read with what the chat's last answer was about.
+    about = services.topics.get(message.chat_id, now)
+    answer = await services.ask((text, language_for(update, context, chosen), about))
+    services.topics.remember(message.chat_id, answer.about, now)
     services.activity.asked(
         Question(
             chat_id=message.chat_id,
@@ -110,7 +113,9 @@ async def suggestion_picked(update: Update, context: IUCContext) -> None:
         return
     lang = negotiate(context.user_data.get("lang"), t.lang)
     t = Translator(lang)
-    text = render_fact(kb, fact, t, context.services.clock().date())
+    now = context.services.clock()
+    text = render_fact(kb, fact, t, now.date())
+    context.services.topics.remember(query.message.chat.id, (fact.record,), now)
     _react(update, context, question_id, outcome=Outcome.ANSWERED, entry_id=entry)
     await try_edit(query.edit_message_reply_markup(None))
     for piece in split_message(escape(text, quote=False)):

@@ -33,6 +33,9 @@ class Answer:
     entry: str | None
     confidence: float
     suggestions: tuple[Suggestion, ...]
+    # The records the answer is about (a fact's record, else the things the question named,
+    # else the context it was asked in): what a follow-up in the same chat is read with.
+    about: tuple[str, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -55,27 +58,43 @@ class QuestionAnswerer:
         self._translators: dict[str, Translator] = {}  # per language: they hold nothing else
         self._facts_about = facts_about(kb)
 
-    def ask(self, question: str, asker_lang: str | None = None) -> Answer:
-        """Answer in the question's language, or the asker's when that cannot be told."""
+    def ask(
+        self, question: str, asker_lang: str | None = None, context: tuple[str, ...] = ()
+    ) -> Answer:
+        """Answer in the question's language, or the asker's when that cannot be told.
+
+        `context` is the `about` of the previous answer in the chat, for follow-up questions.
+        """
         question = question.strip()
-        match = self.matcher.match(question[:MAX_QUESTION])
+        match = self.matcher.match(question[:MAX_QUESTION], context)
         lang = match.lang or negotiate(asker_lang)
         t = self._translators.get(lang) or self._translators.setdefault(lang, Translator(lang))
         if not question:
             text = t.gettext("Please type a question, for example: {example}").format(
                 example=self._example(lang)
             )
-            return Answer(question, "unknown", lang, text, None, 0.0, ())
+            return Answer(question, "unknown", lang, text, None, 0.0, (), context)
         if match.outcome == "answer" and match.entry:
             fact = self.kb.facts[match.entry]
             text = self._render(fact, t)
-            return Answer(question, "answer", lang, text, fact.id, match.confidence, ())
+            return Answer(
+                question, "answer", lang, text, fact.id, match.confidence, (), (fact.record,)
+            )
         if match.outcome == "suggest":
             suggestions = tuple(
                 Suggestion(e, question_text(self.kb.facts[e], lang)) for e in match.suggestions
             )
             text = t.gettext("I am not sure what you mean. Did you mean one of these?")
-            return Answer(question, "suggest", lang, text, None, match.confidence, suggestions)
+            return Answer(
+                question,
+                "suggest",
+                lang,
+                text,
+                None,
+                match.confidence,
+                suggestions,
+                match.entities or context,
+            )
         return Answer(
             question,
             "unknown",
@@ -84,6 +103,7 @@ class QuestionAnswerer:
             None,
             match.confidence,
             (),
+            match.entities or context,
         )
 
     def _render(self, fact: Fact, t: Translator) -> str:

@@ -54,12 +54,24 @@ class Matcher:
         self.index = Index(kb, analyzer)
         self.analyzer = self.index.analyzer
 
-    def match(self, question: str) -> Match:
-        """Score the facts against the question and decide."""
+    def match(self, question: str, context: tuple[str, ...] = ()) -> Match:
+        """Score the facts against the question and decide.
+
+        `context` holds the ids of the records the previous answer in the chat was about: a
+        follow-up ("and when was that?") is read with them (see `follow_up`).
+        """
+        if context:
+            return follow_up(self, question, context)
+        return self._match(question)
+
+    def _match(self, question: str, extra: tuple[str, ...] = ()) -> Match:
+        """`match`, with `extra` tokens added to the question's own."""
         index = self.index
         norm = normalize(question)  # once, for both
         lang = self.analyzer.detect_language(question, norm)
         query = self.analyzer.analyze(question, norm)
+        if extra:
+            query = list(dict.fromkeys([*query, *extra]))
         entities = tuple([t[1:] for t in query if t[0] == "#"])
 
         def unknown(confidence: float = 0.0) -> Match:
@@ -179,6 +191,46 @@ class Matcher:
         if facts:
             return Match("suggest", None, 0.5, tuple(facts[:3]), lang, entities)
         return Match("unknown", None, 0.0, (), lang, entities)
+
+
+# Words that point back at what was just said ("and when was that?", "a kto tam bol?",
+# "それはいつ？"): a question with one is read with the previous answer's records. "and"
+# and the Slovak "a" count only first: "a" is also the English article.
+BACK_WORDS = frozenset(
+    {
+        *("that", "there", "it", "its", "this", "they", "them", "then", "those"),
+        *("tam", "to", "toho", "tom", "ten", "tej", "tie", "ju", "jej", "ho", "jeho", "ich"),
+        *("vtedy", "tento", "tato", "tuto"),
+    }
+)
+BACK_FIRST = frozenset(["and", "so", "a", "aj", "tak"])
+BACK_JAPANESE = ("それ", "そこ", "その", "そちら", "あれ", "あの", "あそこ", "彼", "この", "これ")
+
+
+def follow_up(matcher: Matcher, question: str, context: tuple[str, ...]) -> Match:
+    """A question read with the records of the previous answer, when it is a follow-up.
+
+    Only a question that names no record of its own, and says something ("ok" does not), is
+    read with the context. That reading is taken when it answers and either the question
+    points back ("tam", "それ", "and when?") or it is more confident than the question
+    alone: a question that stands on its own ("who pays for the travel?") keeps its answer.
+    """
+    alone = matcher._match(question)
+    tokens = matcher.analyzer.analyze(question)
+    if not tokens or any(t[0] == "#" for t in tokens):
+        return alone
+    read = matcher._match(question, tuple(f"#{record}" for record in context))
+    if read.outcome != "answer":
+        return alone
+    words = normalize(question).split()
+    points_back = (
+        words[0] in BACK_FIRST
+        or not BACK_WORDS.isdisjoint(words)
+        or any(word in question for word in BACK_JAPANESE)
+    )
+    if points_back or alone.outcome != "answer" or read.confidence > alone.confidence:
+        return read
+    return alone
 
 
 def _accumulate(

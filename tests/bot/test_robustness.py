@@ -289,10 +289,12 @@ class BreaksOn(QuestionAnswerer):
 
     BROKEN = "a question that meets a bug"
 
-    def ask(self, question: str, asker_lang: str | None = None) -> Answer:
+    def ask(
+        self, question: str, asker_lang: str | None = None, context: tuple[str, ...] = ()
+    ) -> Answer:
         if question == self.BROKEN:
             raise RuntimeError("a bug in the matcher")
-        return super().ask(question, asker_lang)
+        return super().ask(question, asker_lang, context)
 
 
 async def test_questions_arriving_together_each_get_their_own_answer(
