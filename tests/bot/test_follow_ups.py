@@ -77,12 +77,22 @@ async def test_an_unrelated_question_is_not_bent_by_the_context(bot: Harness, la
     assert entries[2] == entries[0]
 
 
+# Vague questions; the matcher is tuned over time, so the test asks which one it is unsure of.
+VAGUE = ["who was there?", "meeting tokorozawa", "tokorozawa meeting", "meeting", "when"]
+
+
 async def test_a_picked_suggestion_is_the_context(bot: Harness) -> None:
     qa = bot.app.bot_data["services"].qa
-    assert qa.ask("who was there?", "en").outcome == "suggest"
-    [reply] = await bot.send(7, "who was there?")
-    label = next(t for t, _ in bot.api.buttons(reply) if "Tokorozawa" in t)
-    await bot.press(7, reply, label)
+    offered = {
+        q: s
+        for q in VAGUE
+        for s in qa.ask(q, "en").suggestions
+        if s.entry.startswith("meeting-2019-tokorozawa.")
+    }
+    assert offered, f"none of {VAGUE} is offered the 2019 meeting any more: add one that is"
+    question, suggestion = next(iter(offered.items()))
+    [reply] = await bot.send(7, question)
+    await bot.press(7, reply, suggestion.question[:60])
     [answer] = await bot.send(7, "and when was that?")
     assert answer.plain == rendered(bot, "meeting-2019-tokorozawa.when", "en")
 
