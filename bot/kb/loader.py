@@ -8,7 +8,16 @@ from typing import Any
 
 from bot.kb.meta import read_lexicon, read_meta
 from bot.kb.model import Fact, KnowledgeBase, Participant, Record, Source
-from bot.kb.schema import COLLECTIONS, COMMON, FACT_ID_RE, FACT_KEYS, Checker, Spec
+from bot.kb.schema import (
+    COLLECTIONS,
+    COMMON,
+    FACT_ID_RE,
+    FACT_KEYS,
+    LIVE_VALUES,
+    UNSOURCED,
+    Checker,
+    Spec,
+)
 from bot.kb.yamlsrc import Node, Problem, Seq, line_of, load_yaml
 
 DEFAULT_LANGUAGES = ("en", "sk", "ja")
@@ -106,6 +115,8 @@ def _record(
         checker.problem(line, f"Each item of '{collection}' must be a mapping (a record).")
         return None
     specs: dict[str, Spec] = {**COMMON, **COLLECTIONS[collection]}
+    if collection in UNSOURCED:  # the bot itself: the source says nothing about it
+        specs["source"] = Spec("source", required=False)
     values: dict[str, Any] = {}
     for key in raw:
         if key not in specs:
@@ -127,7 +138,8 @@ def _record(
         else:
             values[key] = checker.value(spec.kind, raw[key], where, key)
     record_id, source = values.get("id"), values.get("source")
-    if record_id is None or source is None or values.get("name") is None:
+    sourced = "source" in raw or collection not in UNSOURCED
+    if record_id is None or (sourced and source is None) or values.get("name") is None:
         return None
     start, end = values.get("start"), values.get("end")
     if start and end and end < start:
@@ -195,7 +207,7 @@ def _facts(
     record_id: str,
     raw: Any,
     line: int,
-    default_source: Source,
+    default_source: Source | None,
     meta: dict[str, Any],
 ) -> tuple[Fact, ...]:
     if raw is None:
@@ -224,13 +236,20 @@ def _facts(
         source = default_source
         if "source" in item:
             source = _source(checker, item["source"], line_of(item, "source"), meta) or source
+        live = None
+        if "live" in item:
+            live = checker.value(
+                "enum:" + "|".join(LIVE_VALUES), item["live"], line_of(item, "live"), "live"
+            )
+            if live is None:
+                continue
         if fact_id is None or text is None or questions is None:
             continue
         if fact_id in seen:
             checker.problem(where, f"The fact id '{fact_id}' appears twice in '{record_id}'.")
             continue
         seen.add(fact_id)
-        facts.append(Fact(f"{record_id}.{fact_id}", record_id, text, questions, source))
+        facts.append(Fact(f"{record_id}.{fact_id}", record_id, text, questions, source, live))
     return tuple(facts)
 
 

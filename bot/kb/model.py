@@ -33,18 +33,22 @@ class Fact:
     record: str
     text: Mapping[str, str]
     questions: Mapping[str, tuple[str, ...]]
-    source: Source
+    source: Source | None  # None only for the bot's own records (collection `assistant`)
+    # What to answer from the database instead of `text` when one is at hand ("open_visits":
+    # the visits open for registration); `text` is then the answer without a database.
+    live: str | None = None
 
 
 @dataclass(frozen=True)
 class Record:
-    """A programme, place, organisation, person, partnership, agreement, event or FAQ topic."""
+    """A programme, place, organisation, person, partnership, agreement, event, FAQ topic, or
+    something about the bot itself (collection `assistant`)."""
 
     id: str
     collection: str
     name: Mapping[str, str]
     aliases: Mapping[str, tuple[str, ...]]
-    source: Source
+    source: Source | None  # None only for the bot's own records (collection `assistant`)
     fields: Mapping[str, Any]
     facts: tuple[Fact, ...] = ()
 

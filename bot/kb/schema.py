@@ -32,7 +32,11 @@ COMMON = {
     "about": Spec("refs:*", required=False),
 }
 
+# Collections about the bot itself, not the source: their records and facts quote nothing.
+UNSOURCED = frozenset({"assistant"})
+
 COLLECTIONS: dict[str, dict[str, Spec]] = {
+    "assistant": {},
     "programme": {},
     "faq": {},
     "places": {"country": Spec("country"), "timezone": Spec("timezone")},
@@ -69,7 +73,9 @@ COLLECTIONS: dict[str, dict[str, Spec]] = {
     },
 }
 
-FACT_KEYS = {"id", "text", "questions", "source"}
+FACT_KEYS = {"id", "text", "questions", "source", "live"}
+# What a fact may answer from the database (`live`): the visits open for registration.
+LIVE_VALUES = ("open_visits",)
 
 
 class Checker:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.kb.loader import load_knowledge
 
 SOURCE = "The partnership agreement was signed on 15.10.2018 in Bratislava with Tokorozawa."
 
@@ -176,3 +177,69 @@ def test_missing_directory_is_reported(tmp_path: Path, capsys: pytest.CaptureFix
     status, err = check(tmp_path / "nowhere", capsys)
     assert status == 1
     assert "does not exist" in err
+
+
+ASSISTANT = """\
+assistant:
+  - id: visits
+    name: {en: open visits, sk: otvorené návštevy, ja: 受付中の訪問}
+    facts:
+      - id: open
+        live: open_visits
+        text: {en: "See /register.", sk: "Pozrite /register.", ja: "/register をご覧ください。"}
+        questions: {en: ["next visit?"], sk: ["ďalšia návšteva?"], ja: ["次の訪問は？"]}
+"""
+
+
+def test_assistant_records_need_no_source(tmp_path: Path) -> None:
+    directory = write_kb(tmp_path / "kb")
+    (directory / "assistant.yaml").write_text(ASSISTANT, encoding="utf-8")
+    kb = load_knowledge(directory)
+    fact = kb.facts["visits.open"]
+    assert fact.live == "open_visits"
+    assert fact.source is None
+    assert kb.records["visits"].source is None
+    assert kb.facts["signing.when"].live is None
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        pytest.param(
+            "assistant.yaml",
+            ASSISTANT.replace("live: open_visits", "live: weather"),
+            "assistant.yaml:6: The live 'weather' is not one of: open_visits.",
+            id="unknown-live",
+        ),
+        pytest.param(
+            "places.yaml",
+            PLACES.replace('    source: {doc: seed, quote: "in Bratislava"}\n', ""),
+            "places.yaml:2: The record lacks the required key 'source'.",
+            id="source-still-required-elsewhere",
+        ),
+        pytest.param(
+            "assistant.yaml",
+            ASSISTANT.replace(
+                "    facts:", '    source: {doc: seed, quote: "nowhere"}\n    facts:'
+            ),
+            "assistant.yaml:4: The quote is not found word for word in the source 'seed'.",
+            id="assistant-source-is-checked",
+        ),
+    ],
+)
+def test_assistant_and_live_are_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, content: str, message: str
+) -> None:
+    directory = write_kb(tmp_path / "kb")
+    (directory / file).write_text(content, encoding="utf-8")
+    status, err = check(directory, capsys)
+    assert status == 1
+    assert message in err, err
+
+
+def test_shipped_live_facts_are_assistant_facts(kb) -> None:
+    live = [f for f in kb.facts.values() if f.live]
+    assert [f.id for f in live] == ["visits.open"]
+    assert all(kb.records[f.record].collection == "assistant" for f in live)
+    sourced = [r.id for r in kb.records.values() if r.collection != "assistant" and not r.source]
+    assert not sourced

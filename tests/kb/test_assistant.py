@@ -1,0 +1,53 @@
+"""The bot's own records (knowledge/assistant.yaml) name real commands and answer small talk."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.kb.answer import QuestionAnswerer
+from bot.kb.model import KnowledgeBase
+
+APP = (Path(__file__).resolve().parents[2] / "bot" / "app.py").read_text(encoding="utf-8")
+# Commands registered in bot/app.py: CommandHandler("x", …) and the ("x", handler) tables.
+COMMANDS = set(re.findall(r'CommandHandler\(\s*"(\w+)"', APP)) | set(
+    re.findall(r'\(\s*"(\w+)",\s*\w+\.\w+\s*\)', APP)
+)
+
+
+def test_the_commands_were_found() -> None:
+    assert {"help", "language", "register", "myvisits", "mydata", "forget_me"} <= COMMANDS
+
+
+def test_every_command_named_exists(kb: KnowledgeBase) -> None:
+    for fact in kb.facts.values():
+        if kb.records[fact.record].collection != "assistant":
+            continue
+        for lang, text in fact.text.items():
+            named = set(re.findall(r"/(\w+)", text))
+            assert named, f"{fact.id} ({lang}) names no command"
+            assert named <= COMMANDS, f"{fact.id} ({lang}): {named - COMMANDS}"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "entry"),
+    [
+        ("hey", "en", "assistant.hello"),
+        ("Dobrý deň", "sk", "assistant.hello"),
+        ("こんばんは", "ja", "assistant.hello"),
+        ("thank you!", "en", "assistant.thanks"),
+        ("ďakujeme", "sk", "assistant.thanks"),
+        ("どうもありがとう", "ja", "assistant.thanks"),
+        ("goodbye", "en", "assistant.bye"),
+        ("dovidenia", "sk", "assistant.bye"),
+        ("さようなら", "ja", "assistant.bye"),
+    ],
+)
+def test_small_talk_gets_a_friendly_reply(
+    kb: KnowledgeBase, question: str, lang: str, entry: str
+) -> None:
+    answer = QuestionAnswerer(kb).ask(question, "en")
+    assert (answer.entry, answer.lang) == (entry, lang)
+    assert "/help" in answer.text
