@@ -55,6 +55,16 @@ def word_similarity(a: str, b: str) -> float:
 AT_WORDS = frozenset({"in", "at", "to", "v", "vo", "do", "na"})
 AT_PARTICLES = ("で", "に", "へ")
 FROM_WORDS = frozenset({"from", "z", "zo"})
+# A place named with the people it sent is where they came from: "the Tokorozawa delegation",
+# "zástupcovia Bratislavy", "所沢の代表団", "ブラチスラバ側" (the 2018 and 2019 meetings differ
+# only in who visited whom).
+DELEGATION_WORDS = frozenset(
+    {"delegation", "delegates", "representatives", "representative", "side", "team"}
+    | {"officials", "guests", "visitors", "people", "mayor"}
+    | {"delegacia", "delegacie", "delegaciu", "zastupcovia", "zastupcov", "zastupca", "hostia"}
+)
+_SENT = ("代表", "側", "一行", "訪問団", "使節団", "職員")
+DELEGATION_PARTICLES = (*_SENT, *("の" + p for p in _SENT), "の人")
 
 
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
@@ -178,12 +188,14 @@ class Analyzer:
         stopwords = self.stopwords
         word_tokens = self._word_tokens
         previous = ""
-        for word in tokens(rest):
+        words = tokens(rest)
+        for i, word in enumerate(words):
             if word not in stopwords:
                 token = word_tokens.get(word) or self._word_token(word)
                 found.append(token)
                 if token in places:
-                    found.extend(self._place_role(token, previous, ""))
+                    following = words[i + 1] if i + 1 < len(words) else ""
+                    found.extend(self._place_role(token, previous, following))
             previous = word
         pair_cities = self._pair_cities
         if pair_cities is None or not pair_cities.isdisjoint(found):
@@ -248,12 +260,19 @@ class Analyzer:
         return spans
 
     def _place_role(self, token: str, before: str, after: str) -> list[str]:
-        """Place markers: "in X", "v X", "Xで" give @at#X; "from X", "z X", "Xから" @from#X."""
+        """Place markers: "in X", "v X", "Xで" give @at#X; "from X", "z X", "Xから", "X
+        delegation", "zástupcovia X", "Xの代表団" give @from#X."""
         if token not in self.places:
             return []
+        after = after.lstrip()
         if before in AT_WORDS or after.startswith(AT_PARTICLES):
             return [f"@at{token}"]
-        if before in FROM_WORDS or after.startswith("から"):
+        if (
+            before in FROM_WORDS
+            or before in DELEGATION_WORDS
+            or after.startswith(("から", *DELEGATION_PARTICLES))
+            or after.split(" ", 1)[0] in DELEGATION_WORDS
+        ):
             return [f"@from{token}"]
         return []
 

@@ -10,7 +10,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from bot.kb.analyze import Analyzer, word_similarity
-from bot.kb.model import KnowledgeBase, Participant
+from bot.kb.model import KnowledgeBase, Participant, Record
 from bot.kb.text import script_of
 
 # Kinds of question: a fact none of whose phrasings asks "when" does not answer a "when".
@@ -64,11 +64,18 @@ class Index:
                             postings[tok].add(entry)
                         related.update(t for t in toks if t[0] in "@#")
             postings[f"#{fact.record}"].add(entry)
-            if record.collection == "events" and record.fields.get("place"):
-                postings[f"@at#{record.fields['place']}"].add(entry)
+            if record.collection == "events":
+                for role in _event_places(kb, record):
+                    postings[role].add(entry)
+                    related.add(role)
             self.related.append(frozenset(related))
         total = max(len(self.entries), 1)
         self.postings = {tok: tuple(sorted(ids)) for tok, ids in postings.items()}
+        per_entry: list[set[str]] = [set() for _ in self.entries]
+        for tok, ids in postings.items():
+            for entry in ids:
+                per_entry[entry].add(tok)
+        self.entry_tokens = [frozenset(toks) for toks in per_entry]  # per entry: its tokens
         self.idf = {
             tok: token_weight(tok, math.log(1 + total / len(ids))) for tok, ids in postings.items()
         }
@@ -198,6 +205,18 @@ def _closest(
                 for alt, share in tokens[token][2]:
                     covered[alt] += share * sim
     return max(covered)
+
+
+def _event_places(kb: KnowledgeBase, record: Record) -> list[str]:
+    """Where an event took place (@at#city) and where its visitors came from (@from#city)."""
+    place = record.fields.get("place")
+    roles = [f"@at#{place}"] if place else []
+    for participant in record.fields.get("participants", ()):
+        org = kb.records.get(participant.organisation or "")
+        home = org.fields.get("place") if org else None
+        if home and home != place:
+            roles.append(f"@from#{home}")
+    return roles
 
 
 def _related(kb: KnowledgeBase, record_id: str, depth: int = 2) -> set[str]:

@@ -11,16 +11,16 @@ close race is offered as suggestions, never guessed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.kb.analyze import Analyzer
+from bot.kb.decision import Decision, Evidence
 from bot.kb.index import Index, token_weight
 from bot.kb.model import KnowledgeBase
 from bot.kb.text import normalize, script_of
 
-ANSWER_AT = 0.55  # best score needed for an answer
-MARGIN = 0.05  # and its lead over the runner-up
 SUGGEST_AT = 0.40  # below this, nothing is close enough to offer
 SUGGEST_WITHIN = 0.2  # suggestions trail the best by at most this
 QUERY_WEIGHT = 0.6  # share of the question coverage in the score; the rest is the phrasing's
@@ -28,11 +28,17 @@ PHRASING_WEIGHT = 1 - QUERY_WEIGHT
 CANDIDATES = 10
 # A fact that never answers this kind of question ("who" asked, it tells "when") ranks lower.
 INTENT_PENALTY = 0.7
-# At least this share of the question (by weight) must be explained by the fact to answer:
-# "weather in Tokyo tomorrow" names Tokyo, but most of it is about something else.
-MIN_COVERAGE = 0.3
 
 Outcome = Literal["answer", "suggest", "unknown"]
+
+# Fitted by `python -m bot.kb.calibrate` (see bot/kb/decision.py); refit after large changes
+# to the knowledge base.
+DECISION = Decision(
+    bias=-2.389,
+    weights=(6.027, 4.034, -0.254, -0.594, -3.303, -3.303, 0.23, -0.923, 0.231, -0.968),
+    answer_at=0.7,
+    names_only=0.99,
+)
 
 
 @dataclass(frozen=True)
@@ -45,14 +51,23 @@ class Match:
     suggestions: tuple[str, ...]
     lang: str | None  # the question's language, None when it cannot be told
     entities: tuple[str, ...]  # ids of the records the question names
+    # What the decision rested on: the best-ranked fact's, also when it was not answered.
+    best: str | None = None
+    evidence: Evidence | None = None
 
 
 class Matcher:
     """Matches questions against the index of one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, analyzer: Analyzer | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        analyzer: Analyzer | None = None,
+        decision: Decision = DECISION,
+    ) -> None:
         self.index = Index(kb, analyzer)
         self.analyzer = self.index.analyzer
+        self.decision = decision
 
     def match(self, question: str, context: tuple[str, ...] = ()) -> Match:
         """Score the facts against the question and decide.
@@ -91,10 +106,12 @@ class Matcher:
         matched: dict[str, float] = {}
         common: list[tuple[float, dict[str, float]]] = []
         weak: list[str] = []  # tokens no index token stands for closely (names never seen?)
+        found: list[tuple[float, Iterable[str]]] = []  # per token: its weight, what it matched
         for tok in query:
             if tok in postings:  # the usual case: `index.expand` gives the token itself
                 weight = idf[tok]
                 weights.append(weight)
+                found.append((weight, (tok,)))  # a word the knowledge base knows
                 matched[tok] = 1.0  # no similarity is above
                 if common_postings and tok in common_postings:
                     common.append((weight, {tok: 1.0}))
@@ -114,6 +131,7 @@ class Matcher:
                 else token_weight(tok, index.unknown_weight)
             )
             weights.append(weight)
+            found.append((weight, matches.keys()))  # empty: a word it never saw
             if max(matches.values(), default=0.0) < 0.9:
                 weak.append(tok)
             for vocab, sim in matches.items():
@@ -135,6 +153,7 @@ class Matcher:
                     )
         named = index.specific.intersection(query)
         kinds = {t for t in query if t[0] == "@"}
+        records = {t for t in query if t[0] == "#"}
         related_of = index.related
         # The candidates' order does not matter (scores are sorted with their entries), only
         # which are the CANDIDATES best covered: with no more entries, all of them.
@@ -147,38 +166,43 @@ class Matcher:
         candidates = [e for e in ranked if named <= related_of[e]] if named else ranked
         if not candidates:
             return unknown()
-        scored = [
-            (QUERY_WEIGHT * coverage[entry] / total_weight + PHRASING_WEIGHT * phrasing, entry)
-            for entry, phrasing in zip(
-                candidates, index.phrasing_scores(candidates, matched), strict=True
-            )
-        ]
-        if kinds:
-            scored = [
-                (score if kinds <= related_of[entry] else score * INTENT_PENALTY, entry)
-                for score, entry in scored
-            ]
+        phrasings = index.phrasing_scores(candidates, matched)
+        scored = []
+        for entry, phrasing in zip(candidates, phrasings, strict=True):
+            score = QUERY_WEIGHT * coverage[entry] / total_weight + PHRASING_WEIGHT * phrasing
+            if kinds and not kinds <= related_of[entry]:
+                score *= INTENT_PENALTY
+            scored.append((score, entry, phrasing))
         scored.sort(reverse=True)
-        best_score, best_entry = scored[0]
+        best_score, best_entry, best_phrasing = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
-        confidence = round(best_score, 3)
-        if (
-            best_score >= ANSWER_AT
-            and best_score - runner_up >= MARGIN
-            and {t for t in query if t[0] in "@#"} <= related_of[best_entry]
-            and coverage[best_entry] / total_weight >= MIN_COVERAGE
+        evidence = Evidence(
+            score=best_score,
+            margin=best_score - runner_up,
+            coverage=coverage[best_entry] / total_weight,
+            phrasing=best_phrasing,
+            misses_record=not records <= related_of[best_entry],
+            misses_kind=not kinds <= related_of[best_entry],
+            unexplained=_unexplained(found, index.entry_tokens[best_entry], known=True)
+            / index.unknown_weight,
+            unseen=_unexplained(found, index.entry_tokens[best_entry], known=False)
+            / index.unknown_weight,
             # A name never seen (Paris, ウィーン) means the question is about something else.
-            and not any(_looks_like_name(tok, question) for tok in weak)
-        ):
-            return Match("answer", index.entries[best_entry], confidence, (), lang, entities)
+            unknown_name=any(_looks_like_name(tok, question) for tok in weak),
+            tokens=len(query),
+        )
+        confidence = self.decision.probability(evidence)
+        best = index.entries[best_entry]
+        if confidence >= self.decision.answer_at:
+            return Match("answer", best, confidence, (), lang, entities, best, evidence)
         if best_score >= SUGGEST_AT:
             close = tuple(
                 index.entries[e]
-                for s, e in scored[:3]
+                for s, e, _ in scored[:3]
                 if s >= SUGGEST_AT and s >= best_score - SUGGEST_WITHIN
             )
-            return Match("suggest", None, confidence, close, lang, entities)
-        return unknown(confidence)
+            return Match("suggest", None, confidence, close, lang, entities, best, evidence)
+        return Match("unknown", None, confidence, (), lang, entities, best, evidence)
 
     def _about(self, query: list[str], lang: str | None, entities: tuple[str, ...]) -> Match:
         """Only names were typed ("Imura", "IUC"): the main fact of the most specific one."""
@@ -186,10 +210,14 @@ class Matcher:
         facts = [index.first_fact[t] for t in query if t in index.first_fact]
         facts.sort(key=lambda f: len(index.postings[f"#{f.split('.')[0]}"]))
         pairs = {pair[1:] for _, pair in self.analyzer.pairs if pair in query}
+        decision = self.decision
         if len(facts) == 1 or (facts and facts[0].split(".")[0] in pairs):
-            return Match("answer", facts[0], 1.0, (), lang, entities)
+            confidence = decision.names_only
+            return Match("answer", facts[0], confidence, (), lang, entities, facts[0])
         if facts:
-            return Match("suggest", None, 0.5, tuple(facts[:3]), lang, entities)
+            # One of several names' facts, none preferred: as likely as any other.
+            confidence = min(round(decision.names_only / len(facts), 3), decision.answer_at / 2)
+            return Match("suggest", None, confidence, tuple(facts[:3]), lang, entities, facts[0])
         return Match("unknown", None, 0.0, (), lang, entities)
 
 
@@ -260,6 +288,16 @@ def _accumulate(
             coverage[entry] += weight * sim
         else:
             coverage[entry] = weight * sim  # 0.0 + it
+
+
+def _unexplained(
+    found: list[tuple[float, Iterable[str]]], has: frozenset[str], *, known: bool
+) -> float:
+    """The weight of the rarest question word the fact lacks: known to the index, or not."""
+    return max(
+        (w for w, vocab in found if bool(vocab) == known and has.isdisjoint(vocab)),
+        default=0.0,
+    )
 
 
 def _looks_like_name(token: str, question: str) -> bool:
