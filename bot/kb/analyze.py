@@ -130,15 +130,20 @@ class Analyzer:
         # The knowledge base's own Latin words, looked up once here instead of per question:
         # users mostly type words of its questions, and each costs a fuzzy search otherwise.
         self._word_tokens: dict[str, str] = {}  # empty while `_word_token` fills it
-        known = {
-            run
+        known_runs = [
+            (script, run)
             for fact in kb.facts.values()
             for questions in fact.questions.values()
             for question in questions
             for script, run in runs(normalize(question))
-            if script == "latin"
-        }
+        ]
+        known = {run for script, run in known_runs if script == "latin"}
         self._word_tokens = {word: self._word_token(word) for word in sorted(known)}
+        # Katakana words the knowledge base writes, to split compounds users write as one
+        # (スマートエコシティ for スマート・エコシティ).
+        self._katakana = frozenset(
+            run for script, run in known_runs if script == "kata" and len(run) >= 2
+        )
         self._lang_words: dict[str, set[str]] = defaultdict(set)
         for lang in kb.languages:
             for fact in kb.facts.values():
@@ -188,7 +193,7 @@ class Analyzer:
         stopwords = self.stopwords
         word_tokens = self._word_tokens
         previous = ""
-        words = tokens(rest)
+        words = [piece for word in tokens(rest) for piece in self._split_katakana(word)]
         for i, word in enumerate(words):
             if word not in stopwords:
                 token = word_tokens.get(word) or self._word_token(word)
@@ -205,6 +210,24 @@ class Analyzer:
                     found.append(pair)
                     present.add(pair)
         return list(dict.fromkeys(found))
+
+    def _split_katakana(self, word: str) -> list[str]:
+        """A katakana compound the knowledge base writes in parts, as those parts."""
+        known = self._katakana
+        if len(word) < 4 or word in known or script_of(word[0]) != "kata":
+            return [word]
+        # Fewest known parts covering the whole word, each at least two characters long.
+        best: list[list[str] | None] = [[]] + [None] * len(word)
+        for end in range(2, len(word) + 1):
+            for start in range(end - 2, -1, -1):
+                head, current = best[start], best[end]
+                if (
+                    head is not None
+                    and word[start:end] in known
+                    and (current is None or len(head) + 1 < len(current))
+                ):
+                    best[end] = [*head, word[start:end]]
+        return best[-1] or [word]
 
     def _japanese_phrases(self, folded: str) -> list[tuple[int, int, str]]:
         """Names and concepts written in Japanese, longest first at each position."""

@@ -125,6 +125,10 @@ class Matcher:
                             coverage[entry] = weight
                 continue
             matches = index.expand(tok)
+            if not matches and script_of(tok[0]) == "hira":
+                # A hiragana run no question of the knowledge base has is grammar (していますか,
+                # ってる): it tells neither what is asked nor that it is something else.
+                continue
             weight = (
                 max([idf[v] for v in matches])
                 if matches
