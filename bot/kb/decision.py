@@ -24,6 +24,7 @@ class Evidence:
     phrasing: float  # share of the fact's closest alternate question the words cover
     misses_record: bool  # the question names a thing (a city, a meeting) the fact is not about
     misses_kind: bool  # or asks a kind of question (when, who, where) it never answers
+    misses_concept: bool  # or names a concept (a meeting, the agreement) its questions never do
     unknown_name: bool  # the question names something the knowledge base never mentions
     unexplained: float  # weight of the rarest question word that other facts have, not this
     unseen: float  # weight of the rarest question word no fact has (a new word: 1)
@@ -38,6 +39,7 @@ class Evidence:
             self.phrasing,
             1.0 if self.misses_record else 0.0,
             1.0 if self.misses_kind else 0.0,
+            1.0 if self.misses_concept else 0.0,
             1.0 if self.unknown_name else 0.0,
             1.0 / self.tokens,
             self.unexplained,
@@ -52,6 +54,7 @@ FEATURES = (
     "phrasing",
     "misses_record",
     "misses_kind",
+    "misses_concept",
     "unknown_name",
     "inverse_tokens",
     "unexplained",

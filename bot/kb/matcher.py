@@ -17,7 +17,7 @@ from typing import Literal
 
 from bot.kb.analyze import Analyzer
 from bot.kb.decision import Decision, Evidence
-from bot.kb.index import Index, token_weight
+from bot.kb.index import INTENTS, Index, token_weight
 from bot.kb.model import KnowledgeBase
 from bot.kb.text import normalize, script_of
 
@@ -35,7 +35,7 @@ Outcome = Literal["answer", "suggest", "unknown"]
 # to the knowledge base.
 DECISION = Decision(
     bias=-2.389,
-    weights=(6.027, 4.034, -0.254, -0.594, -3.303, -3.303, 0.23, -0.923, 0.231, -0.968),
+    weights=(6.027, 4.034, -0.254, -0.594, -3.303, -3.303, -3.303, 0.23, -0.923, 0.231, -0.968),
     answer_at=0.7,
     names_only=0.99,
 )
@@ -156,7 +156,11 @@ class Matcher:
                         default=0.0,
                     )
         named = index.specific.intersection(query)
-        kinds = {t for t in query if t[0] == "@"}
+        # Kinds of question (when, who, where, from where) decide between siblings; other
+        # concepts (meeting, agreement) are words like others, only better recognized.
+        kinds = {t for t in query if t in INTENTS or t.startswith(("@at#", "@from#"))}
+        asked = {t for t in query if t[0] == "@"}
+        concepts = asked - kinds
         records = {t for t in query if t[0] == "#"}
         related_of = index.related
         # The candidates' order does not matter (scores are sorted with their entries), only
@@ -174,7 +178,7 @@ class Matcher:
         scored = []
         for entry, phrasing in zip(candidates, phrasings, strict=True):
             score = QUERY_WEIGHT * coverage[entry] / total_weight + PHRASING_WEIGHT * phrasing
-            if kinds and not kinds <= related_of[entry]:
+            if asked and not asked <= related_of[entry]:
                 score *= INTENT_PENALTY
             scored.append((score, entry, phrasing))
         scored.sort(reverse=True)
@@ -187,6 +191,7 @@ class Matcher:
             phrasing=best_phrasing,
             misses_record=not records <= related_of[best_entry],
             misses_kind=not kinds <= related_of[best_entry],
+            misses_concept=not concepts <= related_of[best_entry],
             unexplained=_unexplained(found, index.entry_tokens[best_entry], known=True)
             / index.unknown_weight,
             unseen=_unexplained(found, index.entry_tokens[best_entry], known=False)

@@ -23,6 +23,7 @@ def _evidence(score: float, margin: float) -> Evidence:
         phrasing=0.5,
         misses_record=False,
         misses_kind=False,
+        misses_concept=False,
         unknown_name=False,
         tokens=3,
         unexplained=0.0,
