@@ -34,8 +34,8 @@ Outcome = Literal["answer", "suggest", "unknown"]
 # Fitted by `python -m bot.kb.calibrate` (see bot/kb/decision.py); refit after large changes
 # to the knowledge base.
 DECISION = Decision(
-    bias=-2.389,
-    weights=(6.027, 4.034, -0.254, -0.594, -3.303, -3.303, -3.303, 0.23, -0.923, 0.231, -0.968),
+    bias=-2.879,
+    weights=(2.577, 4.596, 1.969, 0.826, -3.153, -3.163, -8.49, -0.11, -0.869, 0.494, -0.783),
     answer_at=0.7,
     names_only=0.99,
 )
