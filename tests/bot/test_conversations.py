@@ -16,8 +16,8 @@ SIGNED = {
 
 
 UNSURE = {
-    "en": ["meeting tokorozawa", "agreement date", "tokorozawa visit"],
-    "sk": ["stretnutie tokorozawa", "tokorozawa stretnutie program", "dohoda datum"],
+    "en": ["meeting tokorozawa", "agreement date", "tokorozawa visit", "date", "when"],
+    "sk": ["stretnutie tokorozawa", "tokorozawa stretnutie program", "dohoda datum", "kedy"],
 }
 
 
