@@ -18,31 +18,110 @@ CALLBACK_LIMIT = 64  # bytes
 # A visit's or registration's id in a button or link. Nine digits always fit their INTEGER
 # keys (MAX_ROW_ID); longer data was not made by this bot and goes to the stale-button handler.
 ROW_ID = r"\d{1,9}"
-# An HTML entity (&amp;, &#12354;, &#x3042;) cut off at the end of a piece.
-_OPEN_ENTITY = re.compile(r"&#?[A-Za-z0-9]{0,8}$")
+# What split_message treats as one unit: a tag, or an entity (&amp;, &#12354;, &#x3042;).
+_MARKUP = re.compile(r"<[^<>]*>|&#?[A-Za-z0-9]{1,8};")
+# Where a long text is best cut, best first: between paragraphs, lines, words.
+_SEPARATORS = ("\n\n", "\n", " ")
+_Tags = tuple[tuple[str, str], ...]  # open tags, outermost first: (name, opening tag)
+
+
+class _Layout:
+    """Where a text may be cut (not inside a tag or an entity) and which tags are open there."""
+
+    def __init__(self, text: str) -> None:
+        n = len(text)
+        self.safe = bytearray(b"\x01") * (n + 1)
+        self.open: list[_Tags] = [()] * (n + 1)
+        # seen[i]: how many characters a person reads in text[:i], whitespace left out.
+        self.seen = [0] * (n + 1)
+        stack: _Tags = ()
+        count = 0
+        i = 0
+        for match in [*_MARKUP.finditer(text), None]:
+            stop = match.start() if match else n
+            for j in range(i, stop):  # plain text
+                self.open[j] = stack
+                self.seen[j] = count
+                count += not text[j].isspace()
+            if match is None:
+                break
+            start, i = match.span()
+            for j in range(start, i):
+                self.open[j] = stack
+                self.seen[j] = count
+                self.safe[j] = j == start
+            token = match.group()
+            if token[0] == "&":
+                count += 1
+            elif token.startswith("</"):
+                stack = stack[:-1]
+            else:
+                name = (token[1:-1].split() or [""])[0]
+                stack = (*stack, (name, token))
+        self.open[n] = stack
+        self.seen[n] = count
+
+    @staticmethod
+    def closing(tags: _Tags) -> str:
+        """The end tags that close the open tags, innermost first."""
+        return "".join(f"</{name}>" for name, _ in reversed(tags))
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split text into pieces under the limit, at paragraph, line or word boundaries.
+    """Split HTML into pieces of at most limit characters, each valid on its own.
 
-    Works on escaped HTML too: it never cuts inside a word, and a word longer than the limit
-    is cut before an entity such as &amp;, never inside it (answers carry no tags that could
-    be cut in two).
+    Cuts where the most text stays together: after the last paragraph that fits, else the
+    last line, else the last word, else anywhere but inside a tag or an entity. A cut inside
+    a tag pair (only a line longer than the limit needs one) closes the tags at the end of
+    the piece and opens them again at the start of the next, so each piece parses and reads
+    with its formatting; nothing is lost but the whitespace at the cuts.
     """
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    layout = _Layout(text)
     pieces: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        cut = max(rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
-        if cut <= 0:
-            cut = limit
-            entity = _OPEN_ENTITY.search(rest, 0, cut)
-            if entity is not None and entity.start() > 0:
-                cut = entity.start()
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        pieces.append(rest)
+    start, n = 0, len(text)
+    while start < n:
+        reopen = "".join(opening for _, opening in layout.open[start])
+        end = _cut(text, layout, start, limit - len(reopen))
+        body = text[start:end].rstrip()
+        pieces.append(reopen + body + layout.closing(layout.open[end]))
+        start = end
+        while start < n and text[start].isspace():
+            start += 1
     return pieces
+
+
+def _cut(text: str, layout: _Layout, start: int, budget: int) -> int:
+    """Where the piece beginning at start ends: the best cut that fits in budget."""
+    n = len(text)
+    seen = layout.seen
+
+    def fits(end: int) -> bool:
+        size = len(text[start:end].rstrip()) + len(layout.closing(layout.open[end]))
+        return size <= budget and seen[end] > seen[start]
+
+    if fits(n):
+        return n
+    furthest = min(n, start + budget)
+    # A cut where no tag is open keeps every line's formatting as written: tried first.
+    for anywhere in (False, True):
+        for separator in _SEPARATORS:
+            end = text.rfind(separator, start + 1, furthest + len(separator))
+            while end > start:
+                if layout.safe[end] and (anywhere or not layout.open[end]) and fits(end):
+                    return end
+                end = text.rfind(separator, start + 1, end)
+    # No separator fits: a word (or a run of markup) longer than the limit.
+    for end in range(furthest, start, -1):
+        if layout.safe[end] and fits(end):
+            return end
+    # Not even one unit fits (a tag longer than the limit): the next one goes whole.
+    end = start + 1
+    while end < n and not layout.safe[end]:
+        end += 1
+    return end
 
 
 # Telegram's answers to an edit that has nothing to do: a double tap on a button (the message
