@@ -16,6 +16,7 @@ from telegram import Update
 from bot.db.models import Draft
 from bot.handlers import myvisits_change
 from bot.handlers.context import IUCContext, identify
+from bot.handlers.coordinator import is_coordinator
 from bot.handlers.registration_flow import answer, cancel_draft, open_visit
 from bot.handlers.registration_replies import (
     CACHED_STEP,
@@ -74,7 +75,11 @@ async def start_from_link(
         log.warning("could not load the visit of a deep link", exc_info=True)
         await say(update, escape(unavailable(t)))
         return True
-    if visit is None:
+    if visit is None or (
+        visit.status == rules.VisitStatus.DRAFT and not is_coordinator(update, context)
+    ):
+        # Ids are sequential: an unpublished visit is "not there" for all but coordinators,
+        # who try their link before sharing it.
         return False
     if greeting:
         await say(update, greeting)

@@ -8,8 +8,9 @@ import pytest
 
 from bot.db.models import Draft, Registration
 from bot.i18n import Translator
+from bot.kb.answer import QuestionAnswerer
 from bot.visits import service
-from tests.bot.harness import NOW, Harness, rows
+from tests.bot.harness import NOW, Harness, rows, run_bot
 from tests.bot.visiting import (
     ANSWERS,
     QUESTION,
@@ -24,6 +25,7 @@ from tests.bot.visiting import (
 from tests.visits.factory import TITLES
 from tests.visits.test_ics import parse_ics
 
+COORDINATOR = 42
 CONFIRMED = {
     "en": "Your place is confirmed.",
     "sk": "Vaše miesto je potvrdené.",
@@ -233,7 +235,6 @@ async def test_deep_link_starts_the_registration_for_its_visit(bot: Harness) -> 
     ("status", "text"),
     [
         ("closed", "Registrácia na túto návštevu je uzavretá."),
-        ("draft", "Registrácia na túto návštevu sa ešte nezačala."),
         ("past", "Táto návšteva sa už uskutočnila."),
     ],
 )
@@ -245,6 +246,28 @@ async def test_deep_link_to_a_visit_not_open_says_so(bot: Harness, status: str, 
     assert reply.plain.endswith(text)
     assert TITLES["sk"] in reply.plain
     assert await rows(bot, Draft) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_deep_link_to_a_draft_visit_is_answered_as_if_it_did_not_exist(
+    database_url: str, qa: QuestionAnswerer, lang: str
+) -> None:
+    # Review L-2: visit ids are sequential, and the link showed an unpublished visit's title
+    # and dates to anyone who tried the next number.
+    async with run_bot(database_url, qa, coordinator_ids=frozenset({COORDINATOR})) as bot:
+        visit = await open_visit(bot)
+        async with bot.app.bot_data["services"].sessions.begin() as session:
+            await service.set_visit_status(session, visit.id, "draft", NOW)
+        [draft] = await bot.send(7, f"/start visit_{visit.id}", lang=lang, first_name="Ann")
+        [missing] = await bot.send(8, "/start visit_999", lang=lang, first_name="Ann")
+        assert (draft.plain, draft.entities) == (missing.plain, missing.entities)
+        assert TITLES[lang] not in draft.plain
+        assert "2027" not in draft.plain
+        # Its coordinator can try the link before sharing it.
+        [_, reply] = await bot.send(COORDINATOR, f"/start visit_{visit.id}", lang="sk")
+        assert reply.plain.endswith("Registrácia na túto návštevu sa ešte nezačala.")
+        assert TITLES["sk"] in reply.plain
+        assert await rows(bot, Draft) == []
 
 
 async def test_no_open_visit_is_said_plainly(bot: Harness) -> None:
