@@ -7,6 +7,7 @@ saved as a draft (kind "change"), so the new value typed reaches any bot process
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -49,6 +50,14 @@ def _changeable(registration: Registration, visit: Visit, today: Any) -> bool:
     return registration.active and visit.status != "past" and visit.end_date >= today
 
 
+def _withdrawable(visit: Visit, now: datetime) -> bool:
+    try:
+        service.check_withdrawable(visit, now)
+    except rules.VisitError:
+        return False
+    return True
+
+
 async def myvisits(update: Update, context: IUCContext) -> None:
     """Lists the person's registrations: each active one with its buttons, then the rest."""
     t = await identify(update, context)
@@ -77,10 +86,11 @@ async def myvisits(update: Update, context: IUCContext) -> None:
         if not _changeable(registration, visit, today):
             earlier.append(registration_card(t, registration, visit))
             continue
-        buttons = [
-            keyboard_button("✏️ " + t.pgettext("button", "Change"), "c", registration.id),
-            keyboard_button("✖ " + t.pgettext("button", "Withdraw"), "w", registration.id),
-        ]
+        buttons = [keyboard_button("✏️ " + t.pgettext("button", "Change"), "c", registration.id)]
+        if _withdrawable(visit, services.clock()):
+            buttons.append(
+                keyboard_button("✖ " + t.pgettext("button", "Withdraw"), "w", registration.id)
+            )
         rows = [buttons]
         if registration.status == rules.RegistrationStatus.OFFERED:
             rows = [*offer_keyboard(t, registration.id).inline_keyboard, buttons]
@@ -112,6 +122,9 @@ async def button(update: Update, context: IUCContext) -> None:
             registration, visit = found
             if action not in ("x", "wn") and not registration.active:
                 raise rules.RegistrationNotActive(registration.status)
+            if action in ("w", "wy"):
+                # A Withdraw button sent before the visit began may be pressed during it.
+                service.check_withdrawable(visit, services.clock())
             if action == "f" and value in FIELDS and value != "role":
                 data = {"registration_id": registration_id}
                 await service.save_draft(session, user_id, KIND, value, data, services.clock())

@@ -160,6 +160,10 @@ def refusal(t: Translator, exc: rules.VisitError) -> str:
         if reason == "past":
             return t.gettext("This visit has already taken place.")
         return t.gettext("Registration for this visit is closed.")
+    if isinstance(exc, rules.VisitStarted):
+        return t.gettext(
+            "This visit has already started, so the registration can no longer be withdrawn."
+        )
     if isinstance(exc, rules.DeadlinePassed):
         deadline = exc.details.get("deadline")
         if isinstance(deadline, date):

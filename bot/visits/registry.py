@@ -20,6 +20,7 @@ from bot.visits.rules import (
     RegistrationNotActive,
     RegistrationStatus,
     VisitNotOpen,
+    VisitStarted,
     VisitStatus,
     check_role,
     check_stay,
@@ -28,7 +29,14 @@ from bot.visits.rules import (
     clean_optional_text,
     clean_text,
 )
-from bot.visits.store import fresh_visit, guarded, insert_for, local_today, own_registration
+from bot.visits.store import (
+    fresh_visit,
+    guarded,
+    insert_for,
+    local_today,
+    own_registration,
+    starts_at,
+)
 from bot.visits.waitlist import pass_place
 
 # What update_registration may change.
@@ -211,10 +219,27 @@ async def update_registration(
     return await _fresh(session, registration_id)
 
 
+def check_withdrawable(visit: Visit, now: datetime) -> None:
+    """Refuse withdrawing from a visit that has begun (VisitStarted) or is over (VisitNotOpen).
+
+    Once the visit has begun, a withdrawal would rewrite the record of who took part, and the
+    place it frees could no longer be used by anyone waiting.
+    """
+    if visit.status == VisitStatus.PAST or local_today(visit, now) > visit.end_date:
+        raise VisitNotOpen(VisitStatus.PAST.value)
+    if now >= starts_at(visit):
+        raise VisitStarted()
+
+
 async def withdraw(
     session: AsyncSession, registration_id: int, telegram_id: int, now: datetime, offer_hours: int
 ) -> Offer | None:
-    """Withdraw the person's registration; a freed place is offered to the next (their Offer)."""
+    """Withdraw the person's registration; a freed place is offered to the next (their Offer).
+
+    Refused once the visit has begun (check_withdrawable), whatever the registration's status.
+    """
+    registration = await own_registration(session, registration_id, telegram_id)
+    check_withdrawable(await fresh_visit(session, registration.visit_id), now)
     # The status can move under us (waitlisted -> offered by another withdrawal, offered ->
     # expired by the sweep): the guarded update then misses, and we look again.
     for _ in range(3):

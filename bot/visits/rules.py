@@ -106,6 +106,12 @@ class VisitNotOpen(VisitError):
     """The visit takes no registrations; reason is its status (draft, closed, past)."""
 
 
+class VisitStarted(VisitError):
+    """The visit has begun (in the host city): its registrations can no longer be withdrawn."""
+
+    default_reason = "started"
+
+
 class DeadlinePassed(VisitError):
     """The registration deadline (in the host city's time zone) has passed."""
 

@@ -20,6 +20,7 @@ from bot.visits.drafts import delete_draft, load_draft, open_drafts, save_draft
 from bot.visits.privacy import forget, personal_data, purge
 from bot.visits.registry import (
     check_open,
+    check_withdrawable,
     get_registration,
     my_registrations,
     register,
@@ -41,6 +42,7 @@ __all__ = [
     "accept_offer",
     "change_visit",
     "check_open",
+    "check_withdrawable",
     "claim_reminder",
     "create_visit",
     "decline_offer",

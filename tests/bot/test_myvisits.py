@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.db.models import Draft, Registration
+from bot.db.models import Draft, Registration, Visit
+from bot.jobs import run_due_work
 from tests.bot.harness import Harness, rows
 from tests.bot.visiting import label, open_visit, register
 from tests.visits.test_ics import parse_ics
@@ -171,3 +172,56 @@ async def test_keep_it_leaves_the_registration(bot: Harness) -> None:
     assert await statuses(bot) == {7: "confirmed"}
     [card] = await bot.send(7, "/myvisits", lang="sk")
     assert STATUS["sk"] in card.plain
+
+
+STARTED = {
+    "en": "This visit has already started, so the registration can no longer be withdrawn.",
+    "sk": "Táto návšteva sa už začala, registráciu preto už nemožno zrušiť.",
+    "ja": "この訪問はすでに始まっているため、登録を取り消すことはできません。",
+}
+TAKEN_PLACE = {
+    "en": "This visit has already taken place.",
+    "sk": "Táto návšteva sa už uskutočnila.",
+    "ja": "この訪問はすでに終了しました。",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_a_stale_withdraw_button_is_refused_once_the_visit_has_started(
+    bot: Harness, lang: str
+) -> None:
+    # Review L-3: /myvisits before the visit, then the buttons pressed during it and after.
+    visit = await open_visit(bot, capacity=1)
+    await register(bot, 7, lang, visit)
+    await register(bot, 8, lang, visit)
+    [card] = await bot.send(7, "/myvisits", lang=lang)
+    withdraw = label(lang, "Withdraw")
+    [sure] = await bot.press(7, card, withdraw, lang=lang)
+    services = bot.app.bot_data["services"]
+    waiting = len(bot.api.messages(8))
+    during = datetime(2027, 5, 20, 10, 0, tzinfo=UTC)
+    # The buttons as sent: the first refusal takes them off their message, a stale copy of
+    # the chat (another device) still has them.
+    presses = [
+        (message.message_id, data)
+        for message, text in ((card, withdraw), (sure, label(lang, "Yes, withdraw")))
+        for shown, data in bot.api.buttons(message)
+        if text in shown
+    ]
+    assert len(presses) == 2
+    for said, moment in [(STARTED, during), (TAKEN_PLACE, datetime(2027, 6, 10, tzinfo=UTC))]:
+        services.clock = lambda moment=moment: moment
+        await run_due_work(bot.app)  # marks the visit past on 10 June
+        for message_id, data in presses:
+            await bot.feed(bot.api.callback_update(7, message_id, data, language_code=lang))
+            assert bot.api.last_message(7).plain == said[lang]
+        assert await statuses(bot) == {7: "confirmed", 8: "waitlisted"}
+        [stored] = await rows(bot, Visit)
+        assert stored.held == 1
+        assert len(bot.api.messages(8)) == waiting  # nobody was offered the place
+        if said is STARTED:
+            # During the visit /myvisits offers no Withdraw button any more (Change stays).
+            [now_card] = await bot.send(7, "/myvisits", lang=lang)
+            texts = [text for text, _ in bot.api.buttons(now_card)]
+            assert not any(withdraw in text for text in texts)
+            assert any(label(lang, "Change") in text for text in texts)

@@ -25,6 +25,7 @@ from bot.visits.rules import (
     VisitError,
     VisitNotFound,
     VisitNotOpen,
+    VisitStarted,
 )
 from tests.visits.factory import (
     END,
@@ -371,3 +372,39 @@ async def test_save_draft_refuses_what_cannot_be_stored(
     with pytest.raises(ValueError, match="draft"):
         async with sessions.begin() as session:
             await service.save_draft(session, ALICE, kind, step, data, now)
+
+
+async def test_no_withdrawal_once_the_visit_has_started(sessions: Sessions, now: datetime) -> None:
+    # Review L-3: a stale Withdraw button changed the record of who took part, and gave back a
+    # place nobody could use any more. The visit starts on 20 May 2027 in Tokyo (UTC+9).
+    visit = await open_visit(sessions, now, capacity=1)
+    first = await register(sessions, visit.id, ALICE, now)
+    second = await register(sessions, visit.id, BOB, now)
+    started = datetime(2027, 5, 19, 15, 0, tzinfo=UTC)  # midnight in Tokyo
+    over = datetime(2027, 6, 10, 12, 0, tzinfo=UTC)
+    for moment, error, reason in [
+        (started, VisitStarted, "started"),
+        (started + timedelta(days=3, hours=23), VisitStarted, "started"),
+        (over, VisitNotOpen, "past"),
+    ]:
+        for registration, person in ((first, ALICE), (second, BOB)):
+            with pytest.raises(error, match=reason):
+                async with sessions.begin() as session:
+                    await service.withdraw(session, registration.id, person, moment, 48)
+    assert await statuses(sessions, visit.id) == {ALICE: "confirmed", BOB: "waitlisted"}
+    assert (await visit_row(sessions, visit.id)).held == 1
+    # The minute before it starts, withdrawing still frees the place for the next person.
+    async with sessions.begin() as session:
+        offer = await service.withdraw(
+            session, first.id, ALICE, started - timedelta(minutes=1), 48
+        )
+    assert offer is not None
+    assert await statuses(sessions, visit.id) == {ALICE: "withdrawn", BOB: "offered"}
+    # Marked past by the sweep, the visit refuses by its status too.
+    async with sessions.begin() as session:
+        await service.mark_past(session, over.date())
+    with pytest.raises(VisitNotOpen, match="past"):
+        async with sessions.begin() as session:
+            await service.withdraw(session, second.id, BOB, started - timedelta(days=1), 48)
+    assert await statuses(sessions, visit.id) == {ALICE: "withdrawn", BOB: "offered"}
+    assert (await visit_row(sessions, visit.id)).held == 1

@@ -17,6 +17,7 @@ from bot.visits.rules import (
     OfferExpired,
     RegistrationNotActive,
     RegistrationNotFound,
+    VisitStarted,
 )
 from tests.visits.factory import Sessions, open_visit, register, statuses, visit_row
 
@@ -155,15 +156,16 @@ async def test_an_offer_never_outlives_the_start_of_the_visit(
     assert offer.expires_at == datetime(2027, 5, 19, 15, 0, tzinfo=UTC)
 
 
-async def test_withdrawal_after_the_visit_started_offers_nothing(
-    sessions: Sessions, now: datetime
-) -> None:
+async def test_no_withdrawal_after_the_visit_started(sessions: Sessions, now: datetime) -> None:
+    # The place could no longer be used by anyone waiting, and the record of who took part
+    # would change (review L-3): the registration stays as it is.
     visit, regs = await _full_visit(sessions, now)
     during = datetime(2027, 5, 21, 3, 0, tzinfo=UTC)
-    async with sessions.begin() as session:
-        assert await service.withdraw(session, regs[A].id, A, during, HOURS) is None
-    assert await statuses(sessions, visit.id) == {A: "withdrawn", B: "waitlisted", C: "waitlisted"}
-    assert (await visit_row(sessions, visit.id)).held == 0
+    with pytest.raises(VisitStarted):
+        async with sessions.begin() as session:
+            await service.withdraw(session, regs[A].id, A, during, HOURS)
+    assert await statuses(sessions, visit.id) == {A: "confirmed", B: "waitlisted", C: "waitlisted"}
+    assert (await visit_row(sessions, visit.id)).held == 1
 
 
 async def test_more_places_go_to_the_waiting_list_first(sessions: Sessions, now: datetime) -> None:
