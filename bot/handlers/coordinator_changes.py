@@ -141,11 +141,13 @@ async def apply_capacity(update: Update, context: IUCContext, t: Translator, dat
         return
     except InvalidVisit as exc:
         # More places were taken meanwhile than the new capacity: ask again.
-        data["held"] = exc.limit or data.get("held", 0)
+        data["held"] = held = exc.limit or data.get("held", 0)
         await update.effective_message.reply_html(
-            t.gettext(
-                "The number of places cannot be below {count}: that many are taken already."
-            ).format(count=data["held"])
+            t.ngettext(
+                "{count} place is taken now, so the capacity cannot be below {count}.",
+                "{count} places are taken now, so the capacity cannot be below {count}.",
+                held,
+            ).format(count=held)
         )
         await save_step(context, update.effective_user.id, "new_capacity", data)
         await ask_step(update, context, t, "new_capacity", data)

@@ -8,6 +8,7 @@ has no such draft, the text goes on to the other handlers untouched.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
@@ -87,15 +88,30 @@ async def text_step(update: Update, context: IUCContext) -> None:
         return
     if draft is None:
         return  # not in a visit conversation: the text is for the other handlers
+    try:
+        await _take_step(update, context, draft.data, draft.step)
+    except Exception as exc:
+        # The text was an answer to the visit form, whatever went wrong while taking it: the
+        # error handlers log and apologize, and no later group answers it as a question.
+        await context.application.process_error(update, exc)
+    raise ApplicationHandlerStop
+
+
+async def _take_step(
+    update: Update, context: IUCContext, saved: dict[str, Any], step: str
+) -> None:
+    """Takes the typed answer to the draft's step: saves it and asks the next, or applies it."""
+    services = context.services
+    user_id = update.effective_user.id
     t = await coordinator_only(update, context)
     assert t is not None
-    data, step = dict(draft.data), draft.step
+    data = dict(saved)
     today = services.clock().date()
     error = take_text(t, step, update.effective_message.text or "", data, today)
     if error is not None:
         await update.effective_message.reply_html(error)
         await ask_step(update, context, t, step, data)
-        raise ApplicationHandlerStop
+        return
     if step == "new_start":
         await save_step(context, user_id, "new_end", data)
         await ask_step(update, context, t, "new_end", data)
@@ -107,7 +123,6 @@ async def text_step(update: Update, context: IUCContext) -> None:
         following = next_step(step)
         await save_step(context, user_id, following, data)
         await ask_step(update, context, t, following, data)
-    raise ApplicationHandlerStop
 
 
 async def cancel(update: Update, context: IUCContext) -> None:

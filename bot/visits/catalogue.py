@@ -143,8 +143,18 @@ async def change_visit(
     values: dict[str, Any] = dict(cleaned, updated_at=now)
     if dates_changed:
         values |= {"date_revision": Visit.date_revision + 1, "dates_changed_at": now}
-    # held stays out of the statement: only the atomic place-taking updates move it.
-    await guarded(session, update(Visit).where(Visit.id == visit_id).values(**values))
+    # held stays out of the statement: only the atomic place-taking updates move it. A place
+    # taken since the read above is seen by the WHERE (PostgreSQL re-checks it on the row
+    # it waited for), so the answer is the same refusal, not the CHECK's IntegrityError.
+    done = await guarded(
+        session,
+        update(Visit)
+        .where(Visit.id == visit_id, Visit.held <= cleaned["capacity"])
+        .values(**values),
+    )
+    if not done:
+        visit = await fresh_visit(session, visit_id)
+        raise InvalidVisit("capacity_below_held", limit=visit.held)
     visit = await fresh_visit(session, visit_id)
 
     notify: list[Notice] = []
