@@ -62,7 +62,10 @@ async def change_visit(update: Update, context: IUCContext) -> None:
     assert services.sessions is not None
     async with services.sessions() as session:
         visit = await service.get_visit(session, int(raw_id))
-    if visit is None or visit.status == VisitStatus.PAST:
+    if visit is None:
+        await query.answer(t.gettext("There is no visit #{id}.").format(id=raw_id))
+        return
+    if visit.status == VisitStatus.PAST:
         await query.answer(t.gettext("This visit is over; it cannot be changed."))
         return
     await query.answer()

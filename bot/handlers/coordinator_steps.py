@@ -18,7 +18,16 @@ from bot.handlers.replies import callback
 from bot.i18n import Translator
 from bot.kb.model import KnowledgeBase
 from bot.visits.dates import parse_date
-from bot.visits.rules import MAX_CAPACITY, NAME_MAX, InvalidText, Role, clean_text
+from bot.visits.rules import (
+    MAX_CAPACITY,
+    MAX_VISIT_DAYS,
+    MAX_YEARS_AHEAD,
+    NAME_MAX,
+    InvalidText,
+    Role,
+    clean_text,
+    latest_start,
+)
 
 KIND = "edit_visit"
 NEW_STEPS = (
@@ -213,9 +222,16 @@ def take_text(
         return None
     if step in ("start", "new_start"):
         day, error = _read_date(t, text, today.year, today)
-        if day is not None:
-            data["start_date"] = day.isoformat()
-        return error
+        if day is None:
+            return error
+        if day > latest_start(today):
+            return t.ngettext(
+                "A visit can start at most {count} year from today. Please check the year.",
+                "A visit can start at most {count} years from today. Please check the year.",
+                MAX_YEARS_AHEAD,
+            ).format(count=MAX_YEARS_AHEAD)
+        data["start_date"] = day.isoformat()
+        return None
     if step in ("end", "new_end", "deadline"):
         start = _day(data, "start_date")
         assert start is not None
@@ -231,8 +247,14 @@ def take_text(
                     date=t.date(end)
                 )
             data["registration_deadline"] = day.isoformat()
-        else:
-            data["end_date"] = day.isoformat()
+            return None
+        if (day - start).days + 1 > MAX_VISIT_DAYS:
+            return t.ngettext(
+                "A visit can last at most {count} day. Please check the last day.",
+                "A visit can last at most {count} days. Please check the last day.",
+                MAX_VISIT_DAYS,
+            ).format(count=MAX_VISIT_DAYS)
+        data["end_date"] = day.isoformat()
         return None
     if step in ("capacity", "new_capacity"):
         capacity, error = read_capacity(t, text, max(1, int(data.get("held", 0))))

@@ -13,9 +13,11 @@ from bot.db.models import MAX_ROW_ID, Registration, Visit
 from bot.visits.results import Notice, VisitChange
 from bot.visits.rules import (
     ACTIVE_STATUSES,
+    MAX_YEARS_AHEAD,
     InvalidVisit,
     VisitStatus,
     clean_visit,
+    latest_start,
 )
 from bot.visits.store import fresh_visit, guarded
 from bot.visits.waitlist import fill_free_places
@@ -63,6 +65,7 @@ async def create_visit(
             "roles": list(roles),
         }
     )
+    _check_start(fields["start_date"], now)
     visit = Visit(
         **fields,
         held=0,
@@ -75,6 +78,11 @@ async def create_visit(
     session.add(visit)
     await session.flush()
     return visit
+
+
+def _check_start(start: date, now: datetime) -> None:
+    if start > latest_start(now.date()):
+        raise InvalidVisit("too_far", limit=MAX_YEARS_AHEAD)
 
 
 async def get_visit(session: AsyncSession, visit_id: int) -> Visit | None:
@@ -135,6 +143,8 @@ async def change_visit(
     visit = await fresh_visit(session, visit_id)
     merged = {name: getattr(visit, name) for name in CHANGEABLE} | fields
     cleaned = clean_visit(merged)
+    if cleaned["start_date"] != visit.start_date:
+        _check_start(cleaned["start_date"], now)
     if cleaned["capacity"] < visit.held:
         # Shrinking below the places already held would mean taking places back from people.
         raise InvalidVisit("capacity_below_held", limit=visit.held)

@@ -88,7 +88,14 @@ def _year(raw: str | None, default_year: int) -> int:
     if raw is None:
         return default_year
     year = int(raw)
-    return 2000 + year if len(raw) == 2 else year
+    if len(raw) != 2:
+        return year
+    # A two-digit year is the year ending in those digits nearest default_year (the visit's
+    # year, or this year), the later one on a tie: "27" is 2027, but "99" is 1999, which the
+    # callers then refuse as a day in the past or outside the visit, never as 2099.
+    century = default_year - default_year % 100
+    candidates = (century - 100 + year, century + year, century + 100 + year)
+    return min(candidates, key=lambda y: (abs(y - default_year), -y))
 
 
 def _make(year: int, month: int, day: int) -> date | None:

@@ -67,6 +67,12 @@ NAME_MAX = 200
 NEEDS_MAX = 500
 EMAIL_MAX = 254
 MAX_CAPACITY = 10_000
+# IUC study visits and business meetings last days, two weeks at most: a visit of more than
+# two months is a mistyped date (a wrong month or year), not a plan.
+MAX_VISIT_DAYS = 60
+# Visits are planned months, at most a few years ahead; a start further away is a mistyped
+# year (the review's I-6 created one in 2099).
+MAX_YEARS_AHEAD = 5
 
 # Whole answers that mean "nothing to declare" in the languages we serve.
 NO_ANSWERS = frozenset(
@@ -278,6 +284,14 @@ def clean_lang(lang: str) -> str:
 _CITY_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
+def latest_start(today: date) -> date:
+    """The last day a visit planned today may start on: MAX_YEARS_AHEAD years from today."""
+    year = today.year + MAX_YEARS_AHEAD
+    if (today.month, today.day) == (2, 29):
+        return today.replace(year=year, day=28)  # no 29 February that year: near enough
+    return today.replace(year=year)
+
+
 def clean_visit(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a visit's fields (all of them, as they will be stored); InvalidVisit names one."""
     titles = fields["titles"]
@@ -306,6 +320,8 @@ def clean_visit(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidVisit("dates")
     if end < start:
         raise InvalidVisit("end_before_start")
+    if (end - start).days + 1 > MAX_VISIT_DAYS:
+        raise InvalidVisit("too_long", limit=MAX_VISIT_DAYS)
     capacity = fields["capacity"]
     if isinstance(capacity, bool) or not isinstance(capacity, int):
         raise InvalidVisit("capacity")

@@ -55,6 +55,23 @@ def test_parse_date_reads(lang: str, typed: str, expected: date) -> None:
     assert parse_date(typed, lang=lang, default_year=2027) == expected
 
 
+@pytest.mark.parametrize(
+    ("typed", "default_year", "expected"),
+    [
+        ("20.5.27", 2026, date(2027, 5, 20)),
+        ("20.5.99", 2026, date(1999, 5, 20)),  # the review's I-6: it was 2099
+        ("20.5.26", 2099, date(2126, 5, 20)),
+        ("20.5.00", 2099, date(2100, 5, 20)),
+        ("20.5.76", 2026, date(2076, 5, 20)),  # 50 years either way: the later one
+        ("20.5.77", 2026, date(1977, 5, 20)),
+    ],
+)
+def test_a_two_digit_year_is_the_nearest_one(
+    typed: str, default_year: int, expected: date
+) -> None:
+    assert parse_date(typed, lang="sk", default_year=default_year) == expected
+
+
 REFUSED = [
     ("us-month-first-numbers", "en", "5/20/2027"),
     ("impossible-day", "sk", "31.2."),

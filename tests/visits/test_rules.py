@@ -205,6 +205,7 @@ def test_clean_visit_keeps_valid_fields_in_role_order() -> None:
         ({"venue": ""}, "venue"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"end_date": date(2027, 5, 19)}, "end_before_start"),
+        ({"end_date": date(2027, 7, 19)}, "too_long"),  # 61 days; 60 are allowed
         ({"capacity": 0}, "capacity"),
         ({"capacity": True}, "capacity"),
         ({"capacity": "10"}, "capacity"),
@@ -220,6 +221,7 @@ def test_clean_visit_keeps_valid_fields_in_role_order() -> None:
         "no-venue",
         "unknown-zone",
         "ends-before-start",
+        "over-60-days",
         "no-places",
         "bool-capacity",
         "text-capacity",

@@ -42,6 +42,35 @@ async def test_create_visit_refuses_bad_fields(sessions: Sessions, now: datetime
     with pytest.raises(InvalidVisit, match="end_before_start"):
         async with sessions.begin() as session:
             await service.create_visit(session, **visit_fields(end_date=date(2027, 5, 1)), now=now)
+    # The review's I-6: 20 May 2099 to 20 May 2200 was stored.
+    far = visit_fields(start_date=date(2099, 5, 20), end_date=date(2099, 5, 23))
+    for fields, reason in [
+        (visit_fields(end_date=date(2200, 5, 20)), "too_long"),
+        (far, "too_far"),
+        (far | {"end_date": date(2200, 5, 20)}, "too_long"),
+    ]:
+        with pytest.raises(InvalidVisit, match=reason):
+            async with sessions.begin() as session:
+                await service.create_visit(session, **fields, now=now)
+    # Five years ahead to the day is still accepted (now is 29 November 2026).
+    async with sessions.begin() as session:
+        edge = date(2031, 11, 29)
+        await service.create_visit(
+            session,
+            **visit_fields(start_date=edge, end_date=edge, registration_deadline=None),
+            now=now,
+        )
+    async with sessions.begin() as session:
+        [visit] = await service.list_visits(session)
+        with pytest.raises(InvalidVisit, match="too_far"):
+            await service.change_visit(
+                session,
+                visit.id,
+                now=now,
+                start_date=date(2031, 11, 30),
+                end_date=edge.replace(day=30),
+            )
+        await session.delete(visit)
     async with sessions() as session:
         assert await service.list_visits(session) == []
 
