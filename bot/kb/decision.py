@@ -44,6 +44,8 @@ class Evidence:
             1.0 / self.tokens,
             self.unexplained,
             self.unseen,
+            # A new word in a question the fact explains little of: it asks something else.
+            self.unseen * (1.0 - self.coverage),
         )
 
 
@@ -59,6 +61,7 @@ FEATURES = (
     "inverse_tokens",
     "unexplained",
     "unseen",
+    "unseen_uncovered",
 )
 
 

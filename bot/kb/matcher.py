@@ -35,7 +35,7 @@ Outcome = Literal["answer", "suggest", "unknown"]
 # to the knowledge base.
 DECISION = Decision(
     bias=-2.879,
-    weights=(2.577, 4.596, 1.969, 0.826, -3.153, -3.163, -8.49, -0.11, -0.869, 0.494, -0.783),
+    weights=(2.577, 4.596, 1.969, 0.826, -3.153, -3.163, -8.49, -0.11, -0.869, 0.494, -0.783, 0.0),
     answer_at=0.7,
     names_only=0.99,
 )
