@@ -65,6 +65,8 @@ def test_the_shipped_decision_is_calibrated_on_held_out_questions(kb: KnowledgeB
     """On alternates the index never saw, predicted and observed rates agree overall and where
     the bot answers: refit (python -m bot.kb.calibrate) when this fails after a large change."""
     examples = list(held_out(kb, DECISION))
+    # Generalization itself: most alternates are matched to their own fact by the others.
+    assert sum(e.right for e in examples) / len(examples) >= 0.8
     predicted = sum(probability(DECISION, e) for e in examples) / len(examples)
     observed = sum(e.right for e in examples) / len(examples)
     assert predicted == pytest.approx(observed, abs=0.05)
