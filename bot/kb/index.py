@@ -76,6 +76,10 @@ class Index:
             for entry in ids:
                 per_entry[entry].add(tok)
         self.entry_tokens = [frozenset(toks) for toks in per_entry]  # per entry: its tokens
+        # Entries about an event, which has a place and visitors from somewhere.
+        self.placed = frozenset(
+            e for e, toks in enumerate(self.entry_tokens) if any(t[:4] == "@at#" for t in toks)
+        )
         self.idf = {
             tok: token_weight(tok, math.log(1 + total / len(ids))) for tok, ids in postings.items()
         }

@@ -162,7 +162,18 @@ class Matcher:
         asked = {t for t in query if t[0] == "@"}
         concepts = asked - kinds
         records = {t for t in query if t[0] == "#"}
+        # Where something happened or who came from where is asked of events only: "the
+        # Bratislava side's interests" names a place, not a visit.
+        roles = {t for t in kinds if t[1] != "#" and "#" in t}
         related_of = index.related
+        placed = index.placed
+
+        def asks(entry: int) -> tuple[set[str], set[str]]:
+            """The concepts and kinds of question the entry must concern to answer."""
+            if roles and entry not in placed:
+                return asked - roles, kinds - roles
+            return asked, kinds
+
         # The candidates' order does not matter (scores are sorted with their entries), only
         # which are the CANDIDATES best covered: with no more entries, all of them.
         ranked = (
@@ -178,19 +189,21 @@ class Matcher:
         scored = []
         for entry, phrasing in zip(candidates, phrasings, strict=True):
             score = QUERY_WEIGHT * coverage[entry] / total_weight + PHRASING_WEIGHT * phrasing
-            if asked and not asked <= related_of[entry]:
+            needed = asks(entry)[0] if roles else asked
+            if needed and not needed <= related_of[entry]:
                 score *= INTENT_PENALTY
             scored.append((score, entry, phrasing))
         scored.sort(reverse=True)
         best_score, best_entry, best_phrasing = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        best_kinds = asks(best_entry)[1]
         evidence = Evidence(
             score=best_score,
             margin=best_score - runner_up,
             coverage=coverage[best_entry] / total_weight,
             phrasing=best_phrasing,
             misses_record=not records <= related_of[best_entry],
-            misses_kind=not kinds <= related_of[best_entry],
+            misses_kind=not best_kinds <= related_of[best_entry],
             misses_concept=not concepts <= related_of[best_entry],
             unexplained=_unexplained(found, index.entry_tokens[best_entry], known=True)
             / index.unknown_weight,
