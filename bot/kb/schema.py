@@ -39,6 +39,8 @@ COLLECTIONS: dict[str, dict[str, Spec]] = {
     "assistant": {},
     "programme": {},
     "faq": {},
+    # Items of a list in the source (what Bratislava wants to learn), one record each.
+    "interests": {"partnership": Spec("ref:partnerships")},
     "places": {"country": Spec("country"), "timezone": Spec("timezone")},
     "organisations": {
         "kind": Spec("enum:institution|unit|city|department|office"),
