@@ -128,10 +128,13 @@ def question_file(kb: KnowledgeBase, matcher: Matcher, path: Path) -> Iterator[E
         match = matcher.match(item["q"])
         if match.best is None:
             continue
-        right = False
-        if item["kind"] != "oos" and item["expect"]:
-            fact = kb.facts[match.best]
-            text = _nfkc(render_fact(kb, fact, translators[item["lang"]], date.today()))
+        fact = kb.facts[match.best]
+        text = _nfkc(render_fact(kb, fact, translators[item["lang"]], date.today()))
+        if item["kind"] == "oos":
+            # Out of scope, except that a plain "no phone is recorded" answers it honestly.
+            honest = item.get("honest")
+            right = bool(honest) and re.search(_nfkc(honest), text) is not None
+        else:
             right = all(any(re.search(_nfkc(p), text) for p in group) for group in item["expect"])
         yield _example(path.stem, item["q"], match, right)
 
