@@ -279,10 +279,12 @@ def main(argv: list[str] | None = None) -> None:
     names_only = min(round(sum(named) / len(named), 3), 0.99) if named else DECISION.names_only
     fitted = Decision(bias, weights, args.answer_at, names_only)
     print("\nfitted, for bot/kb/matcher.py:")
+    rows = "".join(f"        {w},  # {name}\n" for name, w in zip(FEATURES, weights, strict=True))
     print(
-        f"DECISION = Decision(\n    bias={bias},\n    weights={weights},\n"
+        f"DECISION = Decision(\n    bias={bias},\n    weights=(\n{rows}    ),\n"
         f"    answer_at={args.answer_at},\n    names_only={names_only},\n)"
     )
+
     print(outcomes(examples, fitted))
     print(reliability(examples, fitted))
     print(tradeoff([e for e in examples if e.source != "alternates"], fitted))

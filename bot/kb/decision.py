@@ -29,6 +29,7 @@ class Evidence:
     unexplained: float  # weight of the rarest question word that other facts have, not this
     unseen: float  # weight of the rarest question word no fact has (a new word: 1)
     tokens: int  # how many tokens the question has
+    only_kinds: bool  # nothing but kinds of question ("when?", "kto"): nothing to go on
 
     def features(self) -> tuple[float, ...]:
         """The model's inputs, in the order of `Decision.weights`."""
@@ -42,6 +43,7 @@ class Evidence:
             1.0 if self.misses_concept else 0.0,
             1.0 if self.unknown_name else 0.0,
             1.0 / self.tokens,
+            1.0 if self.only_kinds else 0.0,
             self.unexplained,
             self.unseen,
             # A new word in a question the fact explains little of: it asks something else.
@@ -59,6 +61,7 @@ FEATURES = (
     "misses_concept",
     "unknown_name",
     "inverse_tokens",
+    "only_kinds",
     "unexplained",
     "unseen",
     "unseen_uncovered",

@@ -28,16 +28,33 @@ PHRASING_WEIGHT = 1 - QUERY_WEIGHT
 CANDIDATES = 10
 # A fact that never answers this kind of question ("who" asked, it tells "when") ranks lower.
 INTENT_PENALTY = 0.7
+# A fact not about a city, meeting or person the question names ranks lower too; names common
+# to most facts (Bratislava) do not rule a fact out, as specific ones do.
+RECORD_PENALTY = 0.8
 
 Outcome = Literal["answer", "suggest", "unknown"]
 
 # Fitted by `python -m bot.kb.calibrate` (see bot/kb/decision.py); refit after large changes
 # to the knowledge base.
 DECISION = Decision(
-    bias=-2.879,
-    weights=(2.577, 4.596, 1.969, 0.826, -3.153, -3.163, -8.49, -0.11, -0.869, 0.494, -0.783, 0.0),
-    answer_at=0.7,
-    names_only=0.99,
+    bias=-5.689,
+    weights=(
+        11.603,  # score
+        2.517,  # margin
+        -1.582,  # coverage
+        -0.578,  # phrasing
+        -1.86,  # misses_record
+        -1.889,  # misses_kind
+        -4.097,  # misses_concept
+        -0.527,  # unknown_name
+        0.058,  # inverse_tokens
+        -4.198,  # only_kinds
+        0.996,  # unexplained
+        1.829,  # unseen
+        -4.529,  # unseen_uncovered
+    ),
+    answer_at=0.75,
+    names_only=0.97,
 )
 
 
@@ -192,6 +209,8 @@ class Matcher:
             needed = asks(entry)[0] if roles else asked
             if needed and not needed <= related_of[entry]:
                 score *= INTENT_PENALTY
+            if records and not records <= related_of[entry]:
+                score *= RECORD_PENALTY
             scored.append((score, entry, phrasing))
         scored.sort(reverse=True)
         best_score, best_entry, best_phrasing = scored[0]
@@ -212,6 +231,7 @@ class Matcher:
             # A name never seen (Paris, ウィーン) means the question is about something else.
             unknown_name=any(_looks_like_name(tok, question) for tok in weak),
             tokens=len(query),
+            only_kinds=kinds.issuperset(query),
         )
         confidence = self.decision.probability(evidence)
         best = index.entries[best_entry]

@@ -26,6 +26,7 @@ def _evidence(score: float, margin: float) -> Evidence:
         misses_concept=False,
         unknown_name=False,
         tokens=3,
+        only_kinds=False,
         unexplained=0.0,
         unseen=0.0,
     )
