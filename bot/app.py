@@ -154,9 +154,9 @@ def register_handlers(app: Application) -> None:
     # only what the handlers can parse (message ids fit a BIGINT, row ids see ROW_ID), the
     # last handler the rest.
     app.add_handler(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(questions.suggestion_picked, pattern=r"^qp:\d{1,18}:"))
-    app.add_handler(CallbackQueryHandler(questions.none_of_these, pattern=r"^qn:\d{1,18}\Z"))
-    app.add_handler(CallbackQueryHandler(questions.feedback, pattern=r"^qf:\d{1,18}:[yn]\Z"))
+    app.add_handler(CallbackQueryHandler(questions.suggestion_picked, pattern=r"^qp:[0-9]{1,18}:"))
+    app.add_handler(CallbackQueryHandler(questions.none_of_these, pattern=r"^qn:[0-9]{1,18}\Z"))
+    app.add_handler(CallbackQueryHandler(questions.feedback, pattern=r"^qf:[0-9]{1,18}:[yn]\Z"))
     app.add_handler(CallbackQueryHandler(other.stale_button))
     app.add_handler(
         MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other.not_text)

@@ -17,7 +17,7 @@ MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes
 # A visit's or registration's id in a button or link. Nine digits always fit their INTEGER
 # keys (MAX_ROW_ID); longer data was not made by this bot and goes to the stale-button handler.
-ROW_ID = r"\d{1,9}"
+ROW_ID = r"[0-9]{1,9}"  # ASCII digits only: `\d` also takes ١ and １
 # What split_message treats as one unit: a tag, or an entity (&amp;, &#12354;, &#x3042;).
 _MARKUP = re.compile(r"<[^<>]*>|&#?[A-Za-z0-9]{1,8};")
 # Where a long text is best cut, best first: between paragraphs, lines, words.

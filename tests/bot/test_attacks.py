@@ -219,6 +219,16 @@ async def test_every_registered_button_and_command_is_swept(bot: Harness) -> Non
     assert commands == set(COMMANDS)
 
 
+async def test_buttons_take_ascii_digits_only(bot: Harness) -> None:
+    # `\\d` also matches ١ and １, and int() reads them: "m:c:١" would address registration 1.
+    patterns, _ = registered(bot)
+    examples = forged(TEMPLATES, {"v": [1], "r": [1], "q": [1]})
+    for data in examples:
+        other_digits = data.replace("1", "١")
+        if other_digits != data:
+            assert not [p.pattern for p in patterns if p.match(other_digits)], other_digits
+
+
 async def test_forged_buttons_change_nothing_of_anyone_else(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
