@@ -20,12 +20,16 @@ SQLITE_POOL_TIMEOUT_S = 30
 
 # WAL lets readers proceed while one writer commits; NORMAL is durable under WAL except for
 # the last transactions on power loss; SQLite leaves foreign keys off unless asked, per
-# connection; busy_timeout makes a second writer wait instead of failing with "locked".
+# connection; busy_timeout makes a second writer wait instead of failing with "locked";
+# secure_delete overwrites deleted and updated-away content with zeros, so erased personal
+# data does not linger in free space of the file.
+SECURE_DELETE = "PRAGMA secure_delete=ON"
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    SECURE_DELETE,
 )
 
 
@@ -75,3 +79,16 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+async def checkpoint(engine: AsyncEngine) -> None:
+    """SQLite: move the WAL into the database file and empty it (after an erasure).
+
+    The WAL keeps old copies of pages until they are checkpointed, and is reused, not
+    truncated, so on a quiet bot an erased name could stay in it for days. Other databases:
+    nothing to do here.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.batch import Batcher
 from bot.db import repo
+from bot.db.session import SECURE_DELETE
 from bot.db.url import sync_url
 
 # A reader that finds the file locked (only while a crashed writer's journal is recovered)
@@ -98,6 +99,8 @@ class SqliteUserStates:
             isolation_level=None,
         )
         connection.execute("PRAGMA query_only = ON")
+        # It never writes, but every connection to the file agrees on secure_delete.
+        connection.execute(SECURE_DELETE)
         return connection
 
     def close(self) -> None:
