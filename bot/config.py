@@ -44,6 +44,9 @@ class Settings:
     reminder_days: tuple[int, ...] = (7, 1)  # days before a visit, nearest last
     offer_hours: int = 48  # how long a freed place stays offered to the next person waiting
     purge_after_days: int = 90  # registrations are anonymised this long after the visit ends
+    # Questions lose their words and asker this long after they were asked; a user's row goes
+    # when they have not written for as long.
+    retention_days: int = 365
 
     @property
     def webhook_path(self) -> str:
@@ -110,6 +113,7 @@ class Settings:
             purge_after_days=_bounded(
                 get("PURGE_AFTER_DAYS"), "PURGE_AFTER_DAYS", 90, 0, 3650, "days"
             ),
+            retention_days=_bounded(get("RETENTION_DAYS"), "RETENTION_DAYS", 365, 1, 3650, "days"),
         )
 
 

@@ -1,4 +1,4 @@
-"""Work on a timer: reminders, waiting-list offers, past visits and the privacy purge.
+"""Work on a timer: reminders, waiting-list offers, past visits, the purge and retention.
 
 Nothing is kept in memory between runs: every run recomputes what is due from the database,
 so a restart loses nothing, and claims (one row per reminder) make sure that several bot
@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.ext import Application
 
+from bot.db.session import checkpoint
 from bot.handlers.context import IUCContext, Services
 from bot.handlers.visit_notices import send_offers, send_reminder
 from bot.visits import service
@@ -92,18 +93,26 @@ async def _past(app: Application, services: Services, now: datetime) -> None:
 
 
 async def run_purge(app: Application) -> None:
-    """Anonymise registrations of visits that ended PURGE_AFTER_DAYS ago."""
+    """Apply the retention periods: PURGE_AFTER_DAYS for registrations, RETENTION_DAYS for
+    questions and idle users; then, on SQLite, empty the WAL of the erased rows."""
     services = _services(app)
     if services is None:
         return
     assert services.sessions is not None
+    settings, now = services.settings, services.clock()
     try:
         async with services.sessions.begin() as session:
-            purged = await service.purge(
-                session, services.clock(), services.settings.purge_after_days
-            )
+            purged = await service.purge(session, now, settings.purge_after_days)
+            expired = await service.expire(session, now, settings.retention_days)
+        await checkpoint(services.sessions.kw["bind"])
     except SQLAlchemyError:
         log.exception("purge failed; it runs again tomorrow")
         return
     if purged:
         log.info("purged the personal data of %d registration(s)", purged)
+    if expired.questions or expired.users:
+        log.info(
+            "retention: %d question(s) and %d idle user(s) erased",
+            expired.questions,
+            expired.users,
+        )

@@ -12,10 +12,13 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.config import Settings
 from bot.db.activity import FLUSH_TIMEOUT_S
+from bot.db.session import checkpoint
 from bot.handlers.context import IUCContext, identify
+from bot.handlers.offers import pass_on
 from bot.handlers.replies import MESSAGE_LIMIT, callback, split_message, try_edit
-from bot.handlers.visit_views import field_label, value_text
+from bot.handlers.visit_views import controller, field_label, value_text
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.visits import service
 from bot.visits.rules import ANSWER_FIELDS
@@ -40,7 +43,41 @@ def _line(label: str, value: str) -> str:
     return f"{escape(label)}: {escape(value, quote=False)}"
 
 
-def _blocks(t: Translator, data: dict[str, Any]) -> list[str]:
+def keeping(t: Translator, settings: Settings) -> list[str]:
+    """What is kept about a person, why, and for how long (plain text, one line each)."""
+    return [
+        t.ngettext(
+            "Registrations: so that the coordinators can prepare the visit and I can remind "
+            "you; your personal data in them is erased {days} day after the visit ends.",
+            "Registrations: so that the coordinators can prepare the visit and I can remind "
+            "you; your personal data in them is erased {days} days after the visit ends.",
+            settings.purge_after_days,
+        ).format(days=settings.purge_after_days),
+        t.ngettext(
+            "Questions: so that the curators can improve my answers; their text and the "
+            "link to you are erased {days} day after you asked.",
+            "Questions: so that the curators can improve my answers; their text and the "
+            "link to you are erased {days} days after you asked.",
+            settings.retention_days,
+        ).format(days=settings.retention_days),
+        t.ngettext(
+            "Settings (language, first name, first and last message): so that I answer you "
+            "in your language and announcements reach you; erased when you have not written "
+            "to me for {days} day.",
+            "Settings (language, first name, first and last message): so that I answer you "
+            "in your language and announcements reach you; erased when you have not written "
+            "to me for {days} days.",
+            settings.retention_days,
+        ).format(days=settings.retention_days),
+        controller(t),
+        t.gettext(
+            "You can see everything I store about you with /mydata and erase it at any "
+            "time with /forget_me."
+        ),
+    ]
+
+
+def _blocks(t: Translator, data: dict[str, Any], config: Settings) -> list[str]:
     """The stored data as HTML blocks, each small enough for one message."""
     heading = t.gettext("Everything I store about you")
     blocks = [
@@ -103,6 +140,25 @@ def _blocks(t: Translator, data: dict[str, Any]) -> list[str]:
             for q in questions
             if q["text"]
         ]
+    created = data.get("visits_created") or []
+    if created:
+        heading = t.ngettext(
+            "{count} visit you created as a coordinator",
+            "{count} visits you created as a coordinator",
+            len(created),
+        ).format(count=len(created))
+        titles = [v["titles"].get(t.lang) or v["titles"].get("en") or "" for v in created]
+        blocks.append(
+            "\n".join(
+                [f"<b>{escape(heading)}</b>", *(f"• {escape(x, quote=False)}" for x in titles)]
+            )
+        )
+    kept = t.gettext("What I keep, why and for how long")
+    blocks.append(
+        "\n".join(
+            [f"<b>{escape(kept)}</b>", *(escape(x, quote=False) for x in keeping(t, config))]
+        )
+    )
     return blocks
 
 
@@ -143,7 +199,7 @@ async def mydata(update: Update, context: IUCContext) -> None:
             )
         )
         return
-    for piece in pack(_blocks(t, data)):
+    for piece in pack(_blocks(t, data, context.services.settings)):
         await update.effective_message.reply_html(piece)
     content = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
     await update.effective_message.reply_document(
@@ -164,9 +220,10 @@ async def forget_me(update: Update, context: IUCContext) -> None:
                 "your questions and your settings."
             ),
             t.gettext(
-                "Your registrations stay counted without your name, so that the coordinators' "
-                "figures stay right, but you will no longer be able to see or change them. "
-                "This cannot be undone."
+                "Your registrations for visits that have not begun are withdrawn first, so "
+                "that your place goes to the next person on the waiting list. Registrations "
+                "for visits that have begun stay counted without your name. You will no "
+                "longer be able to see or change them. This cannot be undone."
             ),
             t.gettext("Do you want to erase your data?"),
         ]
@@ -184,6 +241,23 @@ async def forget_me(update: Update, context: IUCContext) -> None:
     )
 
 
+def _erased_text(t: Translator, erasure: service.Erasure) -> str:
+    text = t.ngettext(
+        "Your personal data is erased; {count} registration was anonymised.",
+        "Your personal data is erased; {count} registrations were anonymised.",
+        erasure.anonymised,
+    ).format(count=erasure.anonymised)
+    if erasure.withdrawn:
+        text += "\n" + t.ngettext(
+            "{count} registration was withdrawn first; a place it held goes to the next "
+            "person on the waiting list.",
+            "{count} registrations were withdrawn first; the places they held go to the next "
+            "people on the waiting list.",
+            erasure.withdrawn,
+        ).format(count=erasure.withdrawn)
+    return text
+
+
 async def forget_chosen(update: Update, context: IUCContext) -> None:
     """Erases the person's data after "Yes", or leaves everything after "No"."""
     query = update.callback_query
@@ -199,7 +273,9 @@ async def forget_chosen(update: Update, context: IUCContext) -> None:
         async with asyncio.timeout(FLUSH_TIMEOUT_S):
             await services.activity.flush()
         async with services.sessions.begin() as session:
-            count = await service.forget(session, query.from_user.id, services.clock())
+            erasure = await service.forget(
+                session, query.from_user.id, services.clock(), services.settings.offer_hours
+            )
     except (SQLAlchemyError, TimeoutError):
         log.warning("could not erase personal data", exc_info=True)
         await query.answer(t.gettext("Sorry, I could not save that. Please try again."))
@@ -207,9 +283,12 @@ async def forget_chosen(update: Update, context: IUCContext) -> None:
     await query.answer()
     # Nothing of the person stays in this process's memory either.
     context.user_data.clear()
-    text = t.ngettext(
-        "Your personal data is erased; {count} registration was anonymised.",
-        "Your personal data is erased; {count} registrations were anonymised.",
-        count,
-    ).format(count=count)
-    await try_edit(query.edit_message_text(escape(text)))
+    await try_edit(query.edit_message_text(escape(_erased_text(t, erasure))))
+    # As after the Withdraw button: the next person waiting hears of the freed place now.
+    for offer in erasure.offers:
+        await pass_on(context.bot, services, offer)
+    try:
+        await checkpoint(services.sessions.kw["bind"])
+    except SQLAlchemyError:
+        # Done by the daily purge too; until then the old pages stay in the WAL file.
+        log.warning("could not checkpoint the database after an erasure", exc_info=True)

@@ -15,7 +15,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.db.models import Visit
 from bot.handlers.replies import callback
-from bot.handlers.visit_views import field_label, refusal, role_name, value_text, visit_heading
+from bot.handlers.visit_views import (
+    controller,
+    field_label,
+    refusal,
+    role_name,
+    value_text,
+    visit_heading,
+)
 from bot.i18n import Translator
 from bot.visits import rules
 from bot.visits.dates import parse_date
@@ -184,6 +191,7 @@ def consent_text(t: Translator, days: int) -> str:
                 "Why: so that the coordinators of the IUC programme can prepare the visit "
                 "(places, meals, access, contact) and I can send you reminders."
             ),
+            controller(t),
             t.ngettext(
                 "For how long: until {days} day after the end of the visit; then your "
                 "personal data is erased automatically.",

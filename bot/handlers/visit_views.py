@@ -220,3 +220,11 @@ async def send_calendar(
             title=visit.title(t.lang)
         ),
     )
+
+
+def controller(t: Translator) -> str:
+    """Who is responsible for the personal data the bot keeps (plain text)."""
+    return t.gettext(
+        "Responsible for your data: the City of Bratislava, its Department of Strategy and "
+        "Projects, which coordinates the IUC partnership."
+    )

@@ -1,18 +1,21 @@
-"""Personal data: what we hold about a person, erasing it on request, purging it after visits."""
+"""Personal data: what we hold about a person, and erasing all of it on request."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, QuestionLog, Registration, User, Visit
-from bot.visits.rules import ANSWER_FIELDS
+from bot.visits.registry import withdraw
+from bot.visits.results import Erasure, Offer
+from bot.visits.rules import ACTIVE_STATUSES, ANSWER_FIELDS, RegistrationStatus, VisitError
+from bot.visits.store import starts_at
 
 # Cleared when a registration is anonymised; status, role, dates and language stay, so the
-# coordinators' counts do not change.
+# coordinators' counts of past visits do not change.
 PERSONAL_FIELDS = (
     "telegram_id",
     "full_name",
@@ -42,6 +45,7 @@ _REGISTRATION_FIELDS = (
     "created_at",
     "updated_at",
 )
+_ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
 def _plain(value: Any) -> Any:
@@ -52,7 +56,7 @@ def _plain(value: Any) -> Any:
 
 
 async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, Any]:
-    """Everything stored about the person, JSON-ready: user, registrations, drafts, questions."""
+    """Everything stored that links to the person, JSON-ready (the visits they created too)."""
     user = await session.get(User, telegram_id, populate_existing=True)
     registrations = (
         await session.execute(
@@ -65,10 +69,15 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
     drafts = await session.scalars(
         select(Draft).where(Draft.telegram_id == telegram_id).order_by(Draft.kind)
     )
+    # In a private chat the chat is the person: a question whose user row has gone (retention
+    # deletes it) still leads back to them by its chat id.
     questions = await session.scalars(
         select(QuestionLog)
-        .where(QuestionLog.telegram_id == telegram_id)
+        .where(or_(QuestionLog.telegram_id == telegram_id, QuestionLog.chat_id == telegram_id))
         .order_by(QuestionLog.created_at, QuestionLog.id)
+    )
+    created = await session.scalars(
+        select(Visit).where(Visit.created_by == telegram_id).order_by(Visit.id)
     )
     return {
         "telegram_id": telegram_id,
@@ -90,53 +99,105 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
                 "lang": q.lang,
                 "outcome": q.outcome,
                 "feedback": q.feedback,
+                "entry_id": q.entry_id,
+                "confidence": q.confidence,
                 "created_at": _plain(q.created_at),
             }
             for q in questions
         ],
+        "visits_created": [{"id": v.id, "titles": dict(v.titles)} for v in created],
     }
 
 
-def _anonymised(now: datetime) -> dict[str, Any]:
+def anonymised(now: datetime) -> dict[str, Any]:
+    """The values that anonymise a registration (for UPDATE ... VALUES)."""
     return {name: None for name in PERSONAL_FIELDS} | {"anonymised_at": now, "updated_at": now}
 
 
-async def forget(session: AsyncSession, telegram_id: int, now: datetime) -> int:
-    """Erase the person's data, keeping counts; returns how many registrations were anonymised.
+# A logged question keeps its outcome, language, matched entry, confidence and feedback (the
+# curators' figures); its words and everything that leads back to the asker go. In a private
+# chat the chat id is the asker's Telegram id, and the chat and message ids name the message.
+QUESTION_UNLINKED = {"text": "", "telegram_id": None, "chat_id": None, "message_id": None}
 
-    Registrations lose every personal field (their status, role and dates stay); drafts and
-    the user row are deleted; logged questions keep their outcome but lose their text.
+
+async def unlink_questions(session: AsyncSession, *where: ColumnElement[bool]) -> int:
+    """Blank the text and the links to the asker of the questions matching where."""
+    result = await session.execute(
+        update(QuestionLog)
+        .where(*where)
+        .values(**QUESTION_UNLINKED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def _withdraw_active(
+    session: AsyncSession, telegram_id: int, now: datetime, offer_hours: int
+) -> tuple[int, list[Offer]]:
+    # As the Withdraw button does, so that a freed place goes to the next person waiting: an
+    # anonymised registration can never be withdrawn later, and would hold its place forever.
+    rows = (
+        await session.execute(
+            select(Registration.id, Registration.status, Visit)
+            .join(Visit, Registration.visit_id == Visit.id)
+            .where(Registration.telegram_id == telegram_id, Registration.status.in_(_ACTIVE))
+            .order_by(Registration.id)
+        )
+    ).all()
+    withdrawn, offers = 0, []
+    for registration_id, status, visit in rows:
+        if status == RegistrationStatus.CONFIRMED and now >= starts_at(visit):
+            # The visit has begun: the person came, places can no longer be given, and the
+            # coordinators' record of who took part stays right (as the purge keeps it).
+            continue
+        try:
+            offer = await withdraw(session, registration_id, telegram_id, now, offer_hours)
+        except VisitError:
+            continue  # no longer active (a sweep moved it meanwhile)
+        withdrawn += 1
+        if offer is not None:
+            offers.append(offer)
+    # Whatever is still waiting (a refusal above) leaves the list: nobody can offer a place to
+    # a person without a Telegram id, and the coordinators must not count them as waiting.
+    await session.execute(
+        update(Registration)
+        .where(
+            Registration.telegram_id == telegram_id,
+            Registration.status == RegistrationStatus.WAITLISTED.value,
+        )
+        .values(status=RegistrationStatus.WITHDRAWN.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return withdrawn, offers
+
+
+async def forget(
+    session: AsyncSession, telegram_id: int, now: datetime, offer_hours: int
+) -> Erasure:
+    """Erase everything that links to the person, after withdrawing their active registrations.
+
+    Active registrations are withdrawn first (a freed place is offered to the next person:
+    send the Erasure's offers); then every registration loses its personal fields (status,
+    role and dates stay), drafts and the user row are deleted, logged questions lose their
+    words and their chat and message ids, and visits the person created lose their creator.
     """
+    withdrawn, offers = await _withdraw_active(session, telegram_id, now, offer_hours)
     result = await session.execute(
         update(Registration)
         .where(Registration.telegram_id == telegram_id)
-        .values(**_anonymised(now))
+        .values(**anonymised(now))
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(Draft).where(Draft.telegram_id == telegram_id))
-    # The outcome stays for the curators' figures; the words, which may be personal, go.
+    await unlink_questions(
+        session, or_(QuestionLog.telegram_id == telegram_id, QuestionLog.chat_id == telegram_id)
+    )
     await session.execute(
-        update(QuestionLog)
-        .where(QuestionLog.telegram_id == telegram_id)
-        .values(text="", telegram_id=None)
+        update(Visit)
+        .where(Visit.created_by == telegram_id)
+        .values(created_by=None)
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(User).where(User.telegram_id == telegram_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def purge(session: AsyncSession, now: datetime, after_days: int) -> int:
-    """Anonymise registrations of visits ended over after_days ago; returns how many.
-
-    Drafts untouched for as long are deleted too.
-    """
-    cutoff = now.date() - timedelta(days=after_days)
-    ended = select(Visit.id).where(Visit.end_date < cutoff)
-    result = await session.execute(
-        update(Registration)
-        .where(Registration.anonymised_at.is_(None), Registration.visit_id.in_(ended))
-        .values(**_anonymised(now))
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(delete(Draft).where(Draft.updated_at < now - timedelta(days=after_days)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    anonymised_count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return Erasure(withdrawn=withdrawn, anonymised=anonymised_count, offers=offers)

@@ -82,3 +82,20 @@ class Stats:
     def total(self) -> int:
         """Every registration ever made for the visit."""
         return sum(self.by_status.values())
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What /forget_me did: registrations withdrawn first, all anonymised, places offered."""
+
+    withdrawn: int
+    anonymised: int
+    offers: list[Offer] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """What the retention period erased: question texts and inactive users' rows."""
+
+    questions: int
+    users: int

@@ -17,7 +17,7 @@ from bot.visits.catalogue import (
     set_visit_status,
 )
 from bot.visits.drafts import delete_draft, load_draft, open_drafts, save_draft
-from bot.visits.privacy import forget, personal_data, purge
+from bot.visits.privacy import forget, personal_data
 from bot.visits.registry import (
     check_open,
     check_withdrawable,
@@ -29,11 +29,14 @@ from bot.visits.registry import (
 )
 from bot.visits.reminders import claim_reminder, due_reminders, next_reminder_at, reminder_kind
 from bot.visits.reports import EXPORT_COLUMNS, export_rows, registration_stats
-from bot.visits.results import Notice, Offer, Reminder, Stats, VisitChange
+from bot.visits.results import Erasure, Expiry, Notice, Offer, Reminder, Stats, VisitChange
+from bot.visits.retention import expire, purge
 from bot.visits.waitlist import accept_offer, decline_offer, expire_offers
 
 __all__ = [
     "EXPORT_COLUMNS",
+    "Erasure",
+    "Expiry",
     "Notice",
     "Offer",
     "Reminder",
@@ -48,6 +51,7 @@ __all__ = [
     "decline_offer",
     "delete_draft",
     "due_reminders",
+    "expire",
     "expire_offers",
     "export_rows",
     "forget",

@@ -14,10 +14,20 @@ from tests.bot.visiting import answer_until, open_visit, register, start
 from tests.visits.factory import TITLES
 
 ERASED = {
-    "en": "Your personal data is erased; 2 registrations were anonymised.",
-    "sk": "Vaše osobné údaje sú vymazané; 2 registrácie boli anonymizované.",
-    "ja": "個人情報を消去しました。2件の登録を匿名化しました。",
+    "en": "Your personal data is erased; 2 registrations were anonymised.\n"
+    "2 registrations were withdrawn first; the places they held go to the next people on "
+    "the waiting list.",
+    "sk": "Vaše osobné údaje sú vymazané; 2 registrácie boli anonymizované.\n"
+    "2 registrácie boli najprv zrušené; miesta, ktoré vám držali, dostanú ďalší ľudia z "
+    "čakacej listiny.",
+    "ja": "個人情報を消去しました。2件の登録を匿名化しました。\n"
+    "先に2件のご登録を取り消しました。確保されていた席は、キャンセル待ちの次の方にご案内します。",
 }
+
+
+COUNTS = dict.fromkeys(
+    ("confirmed", "waitlisted", "offered", "withdrawn", "declined", "expired"), 0
+)
 
 
 async def counts(bot: Harness, visit_id: int) -> tuple[object, ...]:
@@ -81,14 +91,13 @@ def test_pack_keeps_blocks_whole_and_splits_only_the_oversized() -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "sk", "ja"])
-async def test_forget_me_anonymises_and_keeps_the_counts(bot: Harness, lang: str) -> None:
+async def test_forget_me_withdraws_then_anonymises(bot: Harness, lang: str) -> None:
     first = await open_visit(bot, capacity=1)
     second = await open_visit(bot, titles={"en": "Second visit", "ja": "第2回訪問"})
     await register(bot, 8, "en", first)
     await register(bot, 7, lang, first)  # waitlisted
     await register(bot, 7, lang, second)
     await bot.send(7, "When was the partnership agreement signed?", lang=lang)
-    before = [await counts(bot, first.id), await counts(bot, second.id)]
     [question] = await bot.send(7, "/forget_me", lang=lang)
     assert len(bot.api.buttons(question)) == 2
     await bot.press(7, question, {"en": "Yes", "sk": "Áno", "ja": "はい"}[lang], lang=lang)
@@ -102,11 +111,21 @@ async def test_forget_me_anonymises_and_keeps_the_counts(bot: Harness, lang: str
         assert registration.city is None
         assert registration.email is None
         assert registration.anonymised_at is not None
-    assert sorted(r.status for r in registrations) == ["confirmed", "waitlisted"]
-    # Places, statuses and roles still count; the city and the needs were personal.
-    assert [await counts(bot, first.id), await counts(bot, second.id)] == before
+    assert [r.status for r in registrations] == ["withdrawn", "withdrawn"]
+    # Neither a place nor a turn on the waiting list stays with the erased person.
+    assert await counts(bot, first.id) == (
+        1,
+        2,
+        COUNTS | {"confirmed": 1, "withdrawn": 1},
+        {"delegate": 1},
+    )
+    assert await counts(bot, second.id) == (0, 1, COUNTS | {"withdrawn": 1}, {})
     assert [u.telegram_id for u in await rows(bot, User)] == [8]
-    assert all(log.text == "" for log in await rows(bot, QuestionLog))
+    logged = await rows(bot, QuestionLog)
+    assert logged
+    assert all(
+        (q.text, q.telegram_id, q.chat_id, q.message_id) == ("", None, None, None) for q in logged
+    )
 
 
 async def test_forget_me_can_be_declined(bot: Harness) -> None:

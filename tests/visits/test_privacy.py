@@ -82,15 +82,15 @@ async def test_personal_data_holds_everything_about_the_person(
     assert "Bob Smith" not in json.dumps(data)
 
 
-async def test_forget_erases_the_person_and_keeps_the_counts(
-    sessions: Sessions, now: datetime
-) -> None:
+async def test_forget_withdraws_then_erases_the_person(sessions: Sessions, now: datetime) -> None:
     visit_id, registration_id = await _alice_everywhere(sessions, now)
-    async with sessions() as session:
-        before = await service.registration_stats(session, visit_id)
     later = now + timedelta(days=1)
     async with sessions.begin() as session:
-        assert await service.forget(session, ALICE, later) == 1
+        erasure = await service.forget(session, ALICE, later, offer_hours=48)
+    assert (erasure.withdrawn, erasure.anonymised) == (1, 1)
+    # Alice held the only place; Bob, waiting, is offered it.
+    [offer] = erasure.offers
+    assert (offer.telegram_id, offer.visit_id) == (BOB, visit_id)
 
     async with sessions() as session:
         after = await service.registration_stats(session, visit_id)
@@ -100,7 +100,7 @@ async def test_forget_erases_the_person_and_keeps_the_counts(
         assert personal == (None, None, None, None)
         assert (row.email, row.dietary, row.accessibility) == (None, None, None)
         assert (row.status, row.role, row.lang, row.anonymised_at) == (
-            "confirmed",
+            "withdrawn",
             "delegate",
             "sk",
             later,
@@ -109,23 +109,37 @@ async def test_forget_erases_the_person_and_keeps_the_counts(
         assert await service.load_draft(session, ALICE, "register") is None
         [question] = await session.scalars(select(QuestionLog))
         assert (question.text, question.telegram_id, question.outcome) == ("", None, "unknown")
+        assert (question.chat_id, question.message_id) == (None, None)
         emptied = await service.personal_data(session, ALICE)
         bob = await service.personal_data(session, BOB)
-    assert (after.by_status, after.by_role, after.held) == (
-        before.by_status,
-        before.by_role,
-        before.held,
-    )
-    assert after.by_city == {}  # the city was personal
+    assert (after.held, after.by_status["offered"], after.by_status["withdrawn"]) == (1, 1, 1)
+    assert after.by_status["confirmed"] == after.by_status["waitlisted"] == 0
     assert emptied == {
         "telegram_id": ALICE,
         "user": None,
         "registrations": [],
         "drafts": [],
         "questions": [],
+        "visits_created": [],
     }
     assert bob["registrations"][0]["full_name"] == "Bob Smith"
     assert (await visit_row(sessions, visit_id)).held == 1
+
+
+async def test_forget_keeps_who_took_part_in_a_visit_that_has_begun(
+    sessions: Sessions, now: datetime
+) -> None:
+    visit_id, _ = await _alice_everywhere(sessions, now)
+    during = datetime(2027, 5, 21, 3, 0, tzinfo=UTC)  # noon in Tokorozawa, second day
+    async with sessions.begin() as session:
+        erasure = await service.forget(session, ALICE, during, offer_hours=48)
+        bob_left = await service.forget(session, BOB, during, offer_hours=48)
+    assert (erasure.withdrawn, erasure.anonymised, erasure.offers) == (0, 1, [])
+    # Bob was still waiting: he leaves the list, and holds nothing.
+    assert (bob_left.withdrawn, bob_left.anonymised) == (1, 1)
+    async with sessions() as session:
+        stats = await service.registration_stats(session, visit_id)
+    assert (stats.held, stats.by_status["confirmed"], stats.by_status["waitlisted"]) == (1, 1, 0)
 
 
 async def test_a_forgotten_person_is_passed_over_on_the_waiting_list(
@@ -136,7 +150,7 @@ async def test_a_forgotten_person_is_passed_over_on_the_waiting_list(
     await register(sessions, visit.id, ALICE, now + timedelta(minutes=1))
     await register(sessions, visit.id, BOB, now + timedelta(minutes=2))
     async with sessions.begin() as session:
-        await service.forget(session, ALICE, now)
+        await service.forget(session, ALICE, now, offer_hours=48)
         offer = await service.withdraw(session, first.id, 1, now, offer_hours=48)
     assert offer is not None
     assert offer.telegram_id == BOB
