@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.pool import NullPool
 
 from bot.db import migrate
@@ -113,3 +114,76 @@ def test_upgrade_works_from_any_working_directory(
 async def test_upgrade_runs_in_a_thread_from_asyncio(db_url: str) -> None:
     await asyncio.to_thread(migrate.upgrade, db_url)
     assert await asyncio.to_thread(migrate.current, db_url) == migrate.revisions()[-1]
+
+
+def test_0004_releases_places_held_by_erased_registrations(db_url: str) -> None:
+    """Before 0004, /forget_me left erased registrations holding places and waiting."""
+    migrate.upgrade(db_url, "0003")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    visits, registrations = Base.metadata.tables["visits"], Base.metadata.tables["registrations"]
+    visit = {
+        "titles": {"en": "Visit"},
+        "host_city": "tokorozawa",
+        "venue": "City Hall",
+        "timezone": "Asia/Tokyo",
+        "capacity": 2,
+        "held": 2,
+        "status": "open",
+        "roles": ["delegate"],
+        "start_date": date(2099, 5, 20),
+        "end_date": date(2099, 5, 23),
+        "created_at": now,
+        "updated_at": now,
+    }
+    past = visit | {"id": 2, "status": "past", "held": 1}
+    past |= {"start_date": date(2025, 5, 20), "end_date": date(2025, 5, 23)}
+
+    def row(id_: int, visit_id: int, status: str, person: int | None) -> dict[str, object]:
+        return {
+            "id": id_,
+            "visit_id": visit_id,
+            "telegram_id": person,
+            "lang": "en",
+            "role": "delegate",
+            "arrival": date(2099, 5, 20),
+            "departure": date(2099, 5, 23),
+            "consent_at": now,
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+            "anonymised_at": None if person else now,
+            "full_name": f"Person {person}" if person else None,
+        }
+
+    engine = create_engine(sync_url(db_url), poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(visits.insert(), [visit | {"id": 1}, past])
+            connection.execute(
+                registrations.insert(),
+                [
+                    row(1, 1, "confirmed", None),  # a ghost holding a place
+                    row(2, 1, "confirmed", 8),
+                    row(3, 1, "waitlisted", None),  # a ghost waiting
+                    row(4, 1, "waitlisted", 9),
+                    row(5, 2, "confirmed", None),  # purged after a past visit: stays
+                ],
+            )
+        migrate.upgrade(db_url)
+        with engine.connect() as connection:
+            statuses = connection.execute(
+                select(registrations.c.id, registrations.c.status).order_by(registrations.c.id)
+            ).all()
+            held = connection.execute(select(visits.c.held).order_by(visits.c.id)).scalars()
+            assert [tuple(r) for r in statuses] == [
+                (1, "withdrawn"),
+                (2, "confirmed"),
+                (3, "withdrawn"),
+                (4, "waitlisted"),  # offered the place by the next due work
+                (5, "confirmed"),
+            ]
+            assert list(held) == [1, 1]
+        migrate.downgrade(db_url, "0003")
+        assert migrate.current(db_url) == "0003"
+    finally:
+        engine.dispose()
