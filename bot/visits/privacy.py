@@ -95,6 +95,8 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
         ],
         "questions": [
             {
+                "id": q.id,
+                "message_id": q.message_id,
                 "text": q.text,
                 "lang": q.lang,
                 "outcome": q.outcome,
