@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncIterator
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.db.models import Registration, Visit
+from bot.kb.answer import QuestionAnswerer
 from bot.visits import service
-from tests.bot.harness import Harness
+from tests.bot.harness import NOW, Harness, run_bot
 from tests.bot.visiting import open_visit, register
 from tests.visits.factory import TITLES
 
@@ -36,6 +41,18 @@ async def held_and_holding(bot: Harness, visit_id: int) -> tuple[int, int]:
             )
         )
     return int(held or 0), int(holding or 0)
+
+
+async def holders(bot: Harness, visit_id: int) -> set[int | None]:
+    """Who holds a place (confirmed or offered) on the visit."""
+    async with bot.app.bot_data["services"].sessions() as session:
+        found = await session.scalars(
+            select(Registration.telegram_id).where(
+                Registration.visit_id == visit_id,
+                Registration.status.in_(["confirmed", "offered"]),
+            )
+        )
+        return set(found)
 
 
 async def test_register_then_forget_repeated_leaves_no_ghost_places(bot: Harness) -> None:
@@ -94,3 +111,51 @@ async def test_a_waitlisted_person_who_leaves_stops_counting_as_waiting(bot: Har
     buffer = io.StringIO()
     csv.writer(buffer).writerows([r["status"], r["full_name"]] for r in exported)
     assert buffer.getvalue().splitlines() == ["confirmed,Jane Doe", "withdrawn,"]
+
+
+@pytest.fixture
+async def erasing_bot(database_url: str, qa: QuestionAnswerer) -> AsyncIterator[Harness]:
+    """One bot for all the examples: visits, registrations and erased rows pile up."""
+    async with run_bot(database_url, qa) as harness:
+        yield harness
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    capacity=st.integers(1, 3),
+    people=st.integers(1, 5),
+    leaving=st.lists(st.integers(0, 4), max_size=5, unique=True),
+    accepting=st.booleans(),
+)
+async def test_held_always_equals_the_registrations_holding_a_place(
+    erasing_bot: Harness, capacity: int, people: int, leaving: list[int], accepting: bool
+) -> None:
+    """Whoever leaves, in whatever order: held counts exactly the registrations holding a
+    place, and the places go to the first people still there, in the order they registered."""
+    bot = erasing_bot
+    visit = await open_visit(bot, capacity=capacity)
+    base = 1000 + 10 * visit.id  # fresh people for each example
+    for n in range(people):
+        await register(bot, base + n, "en", visit)
+    staying = [base + n for n in range(people)]
+    for n in [n for n in leaving if n < people]:
+        await forget(bot, base + n)
+        staying.remove(base + n)
+        held, holding = await held_and_holding(bot, visit.id)
+        assert held == holding == min(capacity, len(staying))
+        assert await holders(bot, visit.id) == set(staying[:capacity])
+        if accepting:  # the person offered the place takes it
+            for other in range(people):
+                offer = bot.api.last_message(base + other)
+                if any("Accept" in label for label, _ in bot.api.buttons(offer)):
+                    await bot.press(base + other, offer, "Accept")
+    async with bot.app.bot_data["services"].sessions() as session:
+        stats = await service.registration_stats(session, visit.id)
+        await service.set_visit_status(session, visit.id, "closed", NOW)
+        await session.commit()
+    assert stats.by_status["waitlisted"] == max(0, len(staying) - capacity)
+    assert stats.by_status["withdrawn"] == people - len(staying)
