@@ -7,12 +7,14 @@ processes on one database send each reminder once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.ext import Application
 
+from bot.db.activity import FLUSH_TIMEOUT_S
 from bot.db.session import checkpoint
 from bot.handlers.context import IUCContext, Services
 from bot.handlers.visit_notices import send_offers, send_reminder
@@ -101,11 +103,16 @@ async def run_purge(app: Application) -> None:
     assert services.sessions is not None
     settings, now = services.settings, services.clock()
     try:
+        if services.activity is not None:
+            # What messages left behind is written first: the users' last message decides
+            # who is idle, and a question still queued would be written after its expiry.
+            async with asyncio.timeout(FLUSH_TIMEOUT_S):
+                await services.activity.flush()
         async with services.sessions.begin() as session:
             purged = await service.purge(session, now, settings.purge_after_days)
             expired = await service.expire(session, now, settings.retention_days)
         await checkpoint(services.sessions.kw["bind"])
-    except SQLAlchemyError:
+    except (SQLAlchemyError, TimeoutError):
         log.exception("purge failed; it runs again tomorrow")
         return
     if purged:

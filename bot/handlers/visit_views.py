@@ -225,6 +225,6 @@ async def send_calendar(
 def controller(t: Translator) -> str:
     """Who is responsible for the personal data the bot keeps (plain text)."""
     return t.gettext(
-        "Responsible for your data: the City of Bratislava, its Department of Strategy and "
-        "Projects, which coordinates the IUC partnership."
+        "Who is responsible for your data: the City of Bratislava, through its Department of "
+        "Strategy and Projects, which coordinates the IUC partnership."
     )

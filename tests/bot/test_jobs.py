@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Registration, User, Visit
+from bot.db.models import QuestionLog, Registration, User, Visit
 from bot.jobs import DUE_WORK_EVERY, run_due_work, run_purge
 from bot.kb.answer import QuestionAnswerer
 from bot.visits import service
@@ -203,3 +203,23 @@ async def test_the_work_is_scheduled_on_start(bot: Harness) -> None:
     jobs = {job.name: job for job in bot.app.job_queue.jobs()}
     assert set(jobs) == {"due-work", "purge"}
     assert jobs["due-work"].job.trigger.interval == DUE_WORK_EVERY
+
+
+async def test_the_purge_applies_the_retention_to_questions_and_idle_users(
+    bot: Harness,
+) -> None:
+    await bot.send(611, "When was the partnership agreement signed?")
+    await bot.send(612, "Who is Imura?")
+    at(bot, NOW + timedelta(days=300))
+    await bot.send(612, "kedy bola podpisana zmluva", lang="sk")
+    at(bot, NOW + timedelta(days=366))
+    await run_purge(bot.app)
+    async with sessions(bot)() as session:
+        users = (await session.scalars(select(User.telegram_id))).all()
+        logged = (await session.scalars(select(QuestionLog).order_by(QuestionLog.id))).all()
+    assert users == [612]
+    assert [(q.text, q.telegram_id, q.chat_id) for q in logged] == [
+        ("", None, None),
+        ("", None, None),
+        ("kedy bola podpisana zmluva", 612, 612),
+    ]

@@ -82,6 +82,49 @@ async def test_mydata_is_split_under_telegrams_limit(bot: Harness) -> None:
     assert len(json.loads(document.content)["questions"]) == 4
 
 
+KEPT = {
+    "en": [
+        "What I keep, why and for how long",
+        "your personal data in them is erased 90 days after the visit ends.",
+        "their text and the link to you are erased 365 days after you asked.",
+        "erased when you have not written to me for 365 days.",
+        "Who is responsible for your data: the City of Bratislava",
+    ],
+    "sk": [
+        "Čo uchovávam, prečo a ako dlho",
+        "osobné údaje v nich sa vymažú 90 dní po skončení návštevy.",
+        "ich text a prepojenie s vami sa vymažú 365 dní po tom, čo ste sa opýtali.",
+        "vymažú sa, ak mi 365 dní nenapíšete.",
+        "Kto zodpovedá za vaše údaje: hlavné mesto SR Bratislava",
+    ],
+    "ja": [
+        "保存する情報とその目的・期間",
+        "ご登録内の個人情報は、訪問終了の90日後に消去します。",
+        "ご質問の本文と、ご本人との紐づけは、ご質問の365日後に消去します。",
+        "365日間メッセージがない場合に消去します。",
+        "個人情報の管理責任者：ブラチスラバ市",
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_mydata_says_what_is_kept_why_and_for_how_long(bot: Harness, lang: str) -> None:
+    *texts, _ = await bot.send(7, "/mydata", lang=lang)
+    shown = "\n".join(m.plain for m in texts)
+    for expected in KEPT[lang]:
+        assert expected in shown
+
+
+async def test_mydata_lists_the_visits_a_coordinator_created(bot: Harness) -> None:
+    await open_visit(bot, created_by=7)
+    *texts, document = await bot.send(7, "/mydata", lang="sk")
+    shown = "\n".join(m.plain for m in texts)
+    assert f"1 návšteva, ktorú ste vytvorili v úlohe koordinátora\n• {TITLES['sk']}" in shown
+    assert [v["titles"]["sk"] for v in json.loads(document.content)["visits_created"]] == [
+        TITLES["sk"]
+    ]
+
+
 def test_pack_keeps_blocks_whole_and_splits_only_the_oversized() -> None:
     blocks = ["<b>a</b>", "b" * 50, "c " * 60]
     pieces = pack(blocks, limit=64)

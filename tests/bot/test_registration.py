@@ -38,6 +38,16 @@ STORED = {
 }
 
 
+CONTROLLER = {
+    "en": "Who is responsible for your data: the City of Bratislava, through its Department "
+    "of Strategy and Projects",
+    "sk": "Kto zodpovedá za vaše údaje: hlavné mesto SR Bratislava prostredníctvom oddelenia "
+    "stratégií a projektov",
+    "ja": "個人情報の管理責任者：ブラチスラバ市（IUCパートナーシップを調整する"
+    "戦略・プロジェクト部）",
+}
+
+
 @pytest.mark.parametrize("lang", ["en", "sk", "ja"])
 async def test_a_whole_registration_in_each_language(bot: Harness, lang: str) -> None:
     visit = await open_visit(bot)
@@ -53,6 +63,7 @@ async def test_a_whole_registration_in_each_language(bot: Harness, lang: str) ->
     assert "/mydata" in question.plain
     assert "/forget_me" in question.plain
     assert "90" in question.plain  # PURGE_AFTER_DAYS
+    assert CONTROLLER[lang] in question.plain  # who is responsible for the data
     [summary] = await bot.press(7, question, label(lang, "I agree"), lang=lang)
     assert summary.plain.startswith(QUESTION["confirm"][lang])
     role = label(lang, ANSWERS[lang]["role"][1])

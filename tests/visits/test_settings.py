@@ -1,4 +1,4 @@
-"""The visit settings: REMINDER_DAYS, OFFER_HOURS and PURGE_AFTER_DAYS."""
+"""The visit and privacy settings: REMINDER_DAYS, OFFER_HOURS, PURGE_AFTER_DAYS, RETENTION_DAYS."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ def test_defaults() -> None:
         48,
         90,
     )
+    assert settings.retention_days == Settings().retention_days == 365
     assert Settings().reminder_days == (7, 1)  # code that builds Settings by hand still works
 
 
@@ -27,8 +28,13 @@ def test_reminder_days(raw: str, expected: tuple[int, ...]) -> None:
 
 
 def test_offer_and_purge_values() -> None:
-    settings = Settings.from_env({"OFFER_HOURS": "24", "PURGE_AFTER_DAYS": "0"}, need_token=False)
-    assert (settings.offer_hours, settings.purge_after_days) == (24, 0)
+    env = {"OFFER_HOURS": "24", "PURGE_AFTER_DAYS": "0", "RETENTION_DAYS": " 30 "}
+    settings = Settings.from_env(env, need_token=False)
+    assert (settings.offer_hours, settings.purge_after_days, settings.retention_days) == (
+        24,
+        0,
+        30,
+    )
 
 
 @pytest.mark.parametrize(
@@ -48,6 +54,11 @@ def test_offer_and_purge_values() -> None:
         ("PURGE_AFTER_DAYS", "-5"),
         ("PURGE_AFTER_DAYS", "forever"),
         ("PURGE_AFTER_DAYS", "3651"),
+        # 0 would erase every question at the next purge: the curators could review none.
+        ("RETENTION_DAYS", "0"),
+        ("RETENTION_DAYS", "1y"),
+        ("RETENTION_DAYS", "3651"),
+        ("RETENTION_DAYS", "-365"),
     ],
     ids=lambda v: v,
 )
