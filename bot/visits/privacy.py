@@ -12,7 +12,8 @@ from bot.db.models import Draft, QuestionLog, Registration, User, Visit
 from bot.visits.registry import withdraw
 from bot.visits.results import Erasure, Offer
 from bot.visits.rules import ACTIVE_STATUSES, ANSWER_FIELDS, RegistrationStatus, VisitError
-from bot.visits.store import starts_at
+from bot.visits.store import guarded, starts_at
+from bot.visits.waitlist import pass_place
 
 # Cleared when a registration is anonymised; status, role, dates and language stay, so the
 # coordinators' counts of past visits do not change.
@@ -155,13 +156,14 @@ async def _withdraw_active(
         try:
             offer = await withdraw(session, registration_id, telegram_id, now, offer_hours)
         except VisitError:
-            continue  # no longer active (a sweep moved it meanwhile)
+            continue  # refused (the visit has begun) or no longer active: see below
         withdrawn += 1
         if offer is not None:
             offers.append(offer)
-    # Whatever is still waiting (a refusal above) leaves the list: nobody can offer a place to
-    # a person without a Telegram id, and the coordinators must not count them as waiting.
-    await session.execute(
+    # What withdraw refused (the visit has begun) must not wait or hold a place either: nobody
+    # can offer a place to a person without a Telegram id, the coordinators must not count
+    # them as waiting, and an offer nobody can accept would hold its place until it lapses.
+    waiting = await session.execute(
         update(Registration)
         .where(
             Registration.telegram_id == telegram_id,
@@ -170,6 +172,29 @@ async def _withdraw_active(
         .values(status=RegistrationStatus.WITHDRAWN.value, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    withdrawn += int(waiting.rowcount or 0)  # type: ignore[attr-defined]
+    held_offers = await session.execute(
+        select(Registration.id, Registration.visit_id).where(
+            Registration.telegram_id == telegram_id,
+            Registration.status == RegistrationStatus.OFFERED.value,
+        )
+    )
+    for registration_id, visit_id in held_offers.all():
+        done = await guarded(
+            session,
+            update(Registration)
+            .where(
+                Registration.id == registration_id,
+                Registration.status == RegistrationStatus.OFFERED.value,
+            )
+            .values(
+                status=RegistrationStatus.WITHDRAWN.value, offer_expires_at=None, updated_at=now
+            ),
+        )
+        if done:
+            withdrawn += 1
+            if (offer := await pass_place(session, visit_id, now, offer_hours)) is not None:
+                offers.append(offer)
     return withdrawn, offers
 
 

@@ -142,6 +142,26 @@ async def test_forget_keeps_who_took_part_in_a_visit_that_has_begun(
     assert (stats.held, stats.by_status["confirmed"], stats.by_status["waitlisted"]) == (1, 1, 0)
 
 
+async def test_an_offer_left_when_the_visit_begins_stops_holding_its_place(
+    sessions: Sessions, now: datetime
+) -> None:
+    visit = await open_visit(sessions, now, capacity=1)
+    first = await register(sessions, visit.id, 1, now)
+    await register(sessions, visit.id, ALICE, now)
+    async with sessions.begin() as session:
+        offer = await service.withdraw(session, first.id, 1, now, offer_hours=48)
+    assert offer is not None
+    assert offer.telegram_id == ALICE
+    # The visit has begun before the sweep expired the offer; Alice erases her data.
+    during = datetime(2027, 5, 20, 3, 0, tzinfo=UTC)
+    async with sessions.begin() as session:
+        erasure = await service.forget(session, ALICE, during, offer_hours=48)
+    assert (erasure.withdrawn, erasure.anonymised, erasure.offers) == (1, 1, [])
+    async with sessions() as session:
+        stats = await service.registration_stats(session, visit.id)
+    assert (stats.held, stats.by_status["offered"], stats.by_status["withdrawn"]) == (0, 0, 2)
+
+
 async def test_a_forgotten_person_is_passed_over_on_the_waiting_list(
     sessions: Sessions, now: datetime
 ) -> None:
