@@ -27,6 +27,7 @@ SUGGEST_WITHIN = 0.2  # suggestions trail the best by at most this
 QUERY_WEIGHT = 0.6  # share of the question coverage in the score; the rest is the phrasing's
 PHRASING_WEIGHT = 1 - QUERY_WEIGHT
 CANDIDATES = 10
+MAX_CANDIDATES = 40  # with ties at the tenth place
 # A fact that never answers this kind of question ("who" asked, it tells "when") ranks lower.
 INTENT_PENALTY = 0.7
 # A fact not about a city, meeting or person the question names ranks lower too; names common
@@ -38,24 +39,24 @@ Outcome = Literal["answer", "suggest", "unknown"]
 # Fitted by `python -m bot.kb.calibrate` (see bot/kb/decision.py); refit after large changes
 # to the knowledge base.
 DECISION = Decision(
-    bias=-5.689,
+    bias=-5.377,
     weights=(
-        11.603,  # score
-        2.517,  # margin
-        -1.582,  # coverage
-        -0.578,  # phrasing
-        -1.86,  # misses_record
-        -1.889,  # misses_kind
-        -4.097,  # misses_concept
-        -0.527,  # unknown_name
-        0.058,  # inverse_tokens
-        -4.198,  # only_kinds
-        0.996,  # unexplained
-        1.829,  # unseen
-        -4.529,  # unseen_uncovered
+        11.108,  # score
+        3.045,  # margin
+        -1.029,  # coverage
+        -1.042,  # phrasing
+        -1.794,  # misses_record
+        -1.657,  # misses_kind
+        -4.808,  # misses_concept
+        -0.158,  # unknown_name
+        -0.236,  # inverse_tokens
+        -4.079,  # only_kinds
+        1.036,  # unexplained
+        2.132,  # unseen
+        -4.926,  # unseen_uncovered
     ),
     answer_at=0.75,
-    names_only=0.97,
+    names_only=0.964,
 )
 
 
@@ -194,11 +195,7 @@ class Matcher:
 
         # The candidates' order does not matter (scores are sorted with their entries), only
         # which are the CANDIDATES best covered: with no more entries, all of them.
-        ranked = (
-            list(coverage)
-            if len(coverage) <= CANDIDATES
-            else sorted(coverage, key=coverage.__getitem__, reverse=True)[:CANDIDATES]
-        )
+        ranked = list(coverage) if len(coverage) <= CANDIDATES else _best_covered(coverage)
         # A fact about something else cannot answer (the Umeå–Kamakura agreement is not ours).
         candidates = [e for e in ranked if named <= related_of[e]] if named else ranked
         if not candidates:
@@ -262,6 +259,20 @@ class Matcher:
             confidence = min(round(decision.names_only / len(facts), 3), decision.answer_at / 2)
             return Match("suggest", None, confidence, tuple(facts[:3]), lang, entities, facts[0])
         return Match("unknown", None, 0.0, (), lang, entities)
+
+
+def _best_covered(coverage: dict[int, float]) -> list[int]:
+    """The CANDIDATES entries that explain most of the question, and those tied with the last.
+
+    Ties are common ("where is Tokorozawa": every fact with a "where" and Tokorozawa), and
+    cutting inside one would drop facts by their order in the files, not by their merit.
+    """
+    ordered = sorted(coverage, key=coverage.__getitem__, reverse=True)
+    last = coverage[ordered[CANDIDATES - 1]]
+    end = CANDIDATES
+    while end < len(ordered) and end < MAX_CANDIDATES and coverage[ordered[end]] >= last:
+        end += 1
+    return ordered[:end]
 
 
 def _accumulate(
