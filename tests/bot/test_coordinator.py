@@ -168,7 +168,7 @@ async def test_a_restart_mid_creation_continues_and_cancel_forgets(
 SEED = {
     "en": ("business meeting in Bratislava", "15–17 October 2018", "past"),
     "sk": ("pracovné stretnutie v Bratislave", "15. – 17. októbra 2018", "minulá"),
-    "ja": ("ブラチスラバでの業務会議", "2018年10月15日～17日", "終了"),
+    "ja": ("ブラチスラバでの実務者会議", "2018年10月15日～17日", "終了"),
 }
 
 

@@ -24,7 +24,7 @@ EXAMPLES = {
 }
 UNIT = {
     "en": "please turn to the Department of Strategy and Projects of the City of Bratislava.",
-    "sk": "obráťte sa, prosím, na Oddelenie stratégií a projektov (hlavné mesto SR Bratislava).",
+    "sk": "obráťte sa, prosím, na Oddelenie stratégie a projektov (hlavné mesto SR Bratislava).",
     "ja": "ブラチスラバ市の戦略・プロジェクト部までご連絡ください。",
 }
 
