@@ -165,7 +165,7 @@ def test_slovak_has_three_plural_forms(catalogs: dict[str, Catalog]) -> None:
     assert rendered[2] == rendered[3] == rendered[4]
     assert rendered[0] == rendered[5] == rendered[11] == rendered[22]
     assert rendered[3].format(count=3, organisation="mesto Tokorozawa") == (
-        "mesto Tokorozawa (3 zástupcovia)"
+        "3 zástupcovia za mesto Tokorozawa"
     )
 
 
@@ -177,7 +177,7 @@ def test_slovak_has_three_plural_forms(catalogs: dict[str, Catalog]) -> None:
             "1 representative of the City of Tokorozawa",
             "3 representatives of the City of Tokorozawa",
         ),
-        ("sk", "mesto Tokorozawa (1 zástupca)", "mesto Tokorozawa (3 zástupcovia)"),
+        ("sk", "1 zástupca za mesto Tokorozawa", "3 zástupcovia za mesto Tokorozawa"),
         ("ja", "所沢市の代表者1名", "所沢市の代表者3名"),
     ],
     ids=["en", "sk", "ja"],

@@ -68,13 +68,13 @@ LABELS = {
 OPEN = {"en": "Open for registration", "sk": "Otvoriť registráciu", "ja": "受付を開始"}
 BAD_DATE = {
     "en": "I could not read that date",
-    "sk": "Tento dátum som nevedel prečítať",
+    "sk": "Tomuto dátumu nerozumiem",
     "ja": "その日付を読み取れませんでした",
 }
 BAD_NUMBER = {
     "en": "Please send a whole number from 1 to 10000.",
     "sk": "Pošlite, prosím, celé číslo od 1 do 10000.",
-    "ja": "1から10000までの整数を送ってください。",
+    "ja": "1から10000までの整数を入力してください。",
 }
 
 
@@ -167,7 +167,7 @@ async def test_a_restart_mid_creation_continues_and_cancel_forgets(
 
 SEED = {
     "en": ("business meeting in Bratislava", "15–17 October 2018", "past"),
-    "sk": ("pracovné stretnutie v Bratislave", "15. – 17. októbra 2018", "minulá"),
+    "sk": ("pracovné stretnutie v Bratislave", "15. – 17. októbra 2018", "ukončené"),
     "ja": ("ブラチスラバでの実務者会議", "2018年10月15日～17日", "終了"),
 }
 
@@ -239,7 +239,7 @@ COUNTS = {
         "1 osoba na čakacej listine",
         "Bratislava: 1 osoba",
         "vegetarian: 2 osoby",
-        "Delegáti: 2 osoby",
+        "Členovia delegácie: 2 osoby",
     ],
     "ja": [
         "確定済みの登録：2件",

@@ -12,7 +12,7 @@ from tests.bot.harness import Harness, rows
 from tests.bot.visiting import label, open_visit, register
 from tests.visits.test_ics import parse_ics
 
-STATUS = {"en": "Status: Confirmed", "sk": "Stav: Potvrdená", "ja": "状況: 確定"}
+STATUS = {"en": "Status: Confirmed", "sk": "Stav: Potvrdená", "ja": "状態: 確定"}
 OFFER = {
     "ja": ("空きが出たため", "2026年12月1日 19:00（日本時間）"),
     "sk": ("uvoľnilo miesto", "1. decembra 2026 o 19:00 (časové pásmo Japonsko)"),
@@ -70,7 +70,7 @@ async def test_change_the_arrival_sends_a_new_calendar_file(bot: Harness) -> Non
     [fields] = await bot.press(7, card, "Zmeniť", lang="sk")
     await bot.press(7, fields, "Príchod", lang="sk")
     [refusal] = await bot.send(7, "19. mája", lang="sk")
-    assert "mimo návštevy" in refusal.plain
+    assert "mimo termínu návštevy" in refusal.plain
     saved, calendar = await bot.send(7, "21. mája", lang="sk")
     assert saved.plain.startswith("Uložené.")
     event = parse_ics(calendar.content)["components"][0]["components"][0]
@@ -85,8 +85,8 @@ async def test_change_role_and_needs_with_buttons(bot: Harness) -> None:
     [card] = await bot.send(7, "/myvisits", lang="ja")
     [fields] = await bot.press(7, card, label("ja", "Change"), lang="ja")
     [roles] = await bot.press(7, fields, "役割", lang="ja")
-    assert [text for text, _ in bot.api.buttons(roles)] == ["通訳", "報道"]
-    await bot.press(7, roles, "報道", lang="ja")
+    assert [text for text, _ in bot.api.buttons(roles)] == ["通訳者", "報道関係者"]
+    await bot.press(7, roles, "報道関係者", lang="ja")
     [fields] = await bot.press(7, card, label("ja", "Change"), lang="ja")
     [question] = await bot.press(7, fields, "アクセシビリティ", lang="ja")
     await bot.press(7, question, "なし", lang="ja")

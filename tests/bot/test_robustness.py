@@ -29,7 +29,7 @@ TEXT_ONLY = {
 }
 SORRY = {
     "en": "Sorry, something went wrong on my side.",
-    "sk": "Prepáčte, na mojej strane sa niečo pokazilo.",
+    "sk": "Prepáčte, nastala chyba.",
     "ja": "申し訳ありません。システムで問題が発生しました。",
 }
 THANKS = {

@@ -57,13 +57,13 @@ ANSWERS: dict[str, dict[str, tuple[str, str]]] = {
 STEPS = list(ANSWERS["en"])
 QUESTION = {  # the start of each step's question, per language
     "full_name": {"en": "What is your full name?", "sk": "Ako sa voláte", "ja": "お名前"},
-    "organisation": {"en": "Which organisation", "sk": "Ktorú organizáciu", "ja": "所属団体"},
+    "organisation": {"en": "Which organisation", "sk": "Ktorú organizáciu", "ja": "ご所属"},
     "city": {"en": "Which city", "sk": "Z ktorého mesta", "ja": "どちらの都市"},
     "role": {"en": "What is your role", "sk": "Akú úlohu", "ja": "訪問での役割"},
     "arrival": {"en": "On which day do you arr", "sk": "V ktorý deň prich", "ja": "到着日"},
     "departure": {"en": "On which day do you lea", "sk": "V ktorý deň odch", "ja": "出発日"},
     "dietary": {"en": "Do you have any dietary", "sk": "Máte nejaké stravovacie", "ja": "食事"},
-    "accessibility": {"en": "Do you have any acc", "sk": "Potrebujete bezbar", "ja": "アクセシ"},
+    "accessibility": {"en": "Do you have any acc", "sk": "Máte nejaké potreby týk", "ja": "アクセシ"},
     "email": {"en": "Your e-mail", "sk": "Vaša e-mailová", "ja": "コーディネーター"},
     "consent": {"en": "Before I save", "sk": "Skôr než", "ja": "ご登録を保存する前に"},
     "confirm": {"en": "Please check", "sk": "Skontrolujte", "ja": "回答内容"},
