@@ -63,7 +63,7 @@ QUESTION = {  # the start of each step's question, per language
     "arrival": {"en": "On which day do you arr", "sk": "V ktorý deň prich", "ja": "到着日"},
     "departure": {"en": "On which day do you lea", "sk": "V ktorý deň odch", "ja": "出発日"},
     "dietary": {"en": "Do you have any dietary", "sk": "Máte nejaké stravovacie", "ja": "食事"},
-    "accessibility": {"en": "Do you have any acc", "sk": "Máte nejaké potreby týk", "ja": "アクセシ"},
+    "accessibility": {"en": "Do you have any acc", "sk": "Máte nejaké potreby", "ja": "アクセシ"},
     "email": {"en": "Your e-mail", "sk": "Vaša e-mailová", "ja": "コーディネーター"},
     "consent": {"en": "Before I save", "sk": "Skôr než", "ja": "ご登録を保存する前に"},
     "confirm": {"en": "Please check", "sk": "Skontrolujte", "ja": "回答内容"},
