@@ -94,9 +94,13 @@ class Translator:
             "end_day": str(end.day),
         }
         if (start.year, start.month) == (end.year, end.month):
-            # Translators: a span of days within one month, e.g. "15–17 October 2018".
+            # Translators: days within one month, e.g. "15–17 October 2018".
+            # Any of {start}, {end}, {start_day}, {end_day} may be used,
+            # not literal on purpose: ja writes {start}～{end_day}日.
             pattern = self.pgettext("date range in one month", "{start_day}–{end}")
         else:
+            # Translators: any of {start}, {end}, {start_day}, {end_day}
+            # may be used, in any order.
             pattern = self.pgettext("date range", "{start} – {end}")
         return pattern.format(**fields)
 

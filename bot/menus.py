@@ -48,7 +48,9 @@ def description(t: Translator) -> str:
 
 def short_description(t: Translator) -> str:
     """The short description on the bot's profile (≤ 120 characters)."""
-    return t.gettext("Answers about the Bratislava–Tokorozawa IUC partnership, in en, sk and ja.")
+    return t.gettext(
+        "Answers about the Bratislava–Tokorozawa IUC partnership, in English, Slovak and Japanese."
+    )
 
 
 async def set_menus(bot: Bot, coordinator_ids: Iterable[int] = ()) -> None:

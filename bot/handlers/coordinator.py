@@ -47,6 +47,8 @@ def status_label(t: Translator, status: str) -> str:
         VisitStatus.DRAFT: t.pgettext("visit status", "draft"),
         VisitStatus.OPEN: t.pgettext("visit status", "open for registration"),
         VisitStatus.CLOSED: t.pgettext("visit status", "registration closed"),
+        # Translators: also shown after knowledge-base meetings, so use a
+        # form that agrees with any noun (sk "ukončené", not "minulá").
         VisitStatus.PAST: t.pgettext("visit status", "past"),
     }
     return labels.get(VisitStatus(status), status)

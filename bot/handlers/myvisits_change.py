@@ -50,7 +50,7 @@ async def say(update: Update, html: str, markup: InlineKeyboardMarkup | None = N
 
 
 async def ask_value(update: Update, t: Translator, registration: Registration, field: str) -> None:
-    text = t.gettext("Please type the new value: {field}").format(field=field_label(t, field))
+    text = t.gettext("{field}: please type the new value.").format(field=field_label(t, field))
     now = value_text(t, field, getattr(registration, field))
     text += "\n" + t.gettext("Your answer so far: {answer}").format(answer=now)
     buttons = []

@@ -117,7 +117,8 @@ async def language_chosen(update: Update, context: IUCContext) -> None:
         return
     context.user_data["lang"] = lang
     await query.answer()
-    # Each catalog names its own language here: "Odteraz budem odpovedať po slovensky."
+    # Translators: not literal on purpose: name this catalog's language,
+    # not English ("Odteraz vám budem odpovedať po slovensky.").
     await try_edit(query.edit_message_text(t.gettext("From now on I will answer in English.")))
 
 

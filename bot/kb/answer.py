@@ -125,9 +125,9 @@ class QuestionAnswerer:
         in the source, so none is promised)."""
         names = [self.kb.records[e].name[t.lang] for e in dict.fromkeys(entities)]
         if names:
-            head = t.gettext(
-                "I have no information on that about {topics} in my knowledge base."
-            ).format(topics=t.join(names))
+            head = t.gettext("I have no information on that question about {topics}.").format(
+                topics=t.join(names)
+            )
         else:
             head = t.gettext("I don't know the answer to that.")
         examples = "\n".join(f"• {q}" for q in self.examples_about(entities, t.lang))

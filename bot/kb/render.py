@@ -46,7 +46,9 @@ def field_text(
         return t.period(record.fields["start"], record.fields.get("end"))
     if name == "contact":
         email = record.fields.get("email")
-        return email or t.gettext("no e-mail address is recorded yet")
+        # Translators: follows "E-mail:" in a contact answer
+        # when no address is recorded.
+        return email or t.gettext("none recorded")
     if name == "participants":
         return t.join([participant_text(kb, p, t) for p in record.fields["participants"]])
     value = record.fields[name]
@@ -69,6 +71,8 @@ def participant_text(kb: KnowledgeBase, participant: Participant, t: Translator)
         return kb.records[participant.person].name[t.lang]
     count = participant.count or 0
     organisation = kb.records[participant.organisation or ""].name[t.lang]
+    # Translators: one item of a list of who attended: the people came,
+    # not the organisation (sk "3 zástupcovia za mesto Tokorozawa").
     return t.ngettext(
         "{count} representative of the {organisation}",
         "{count} representatives of the {organisation}",
