@@ -41,8 +41,8 @@ STORED = {
 CONTROLLER = {
     "en": "Who is responsible for your data: the City of Bratislava, through its Department "
     "of Strategy and Projects",
-    "sk": "Kto zodpovedá za vaše údaje: hlavné mesto SR Bratislava prostredníctvom oddelenia "
-    "stratégií a projektov",
+    "sk": "Kto zodpovedá za vaše údaje: hlavné mesto SR Bratislava prostredníctvom Oddelenia "
+    "stratégie a projektov",
     "ja": "個人情報の管理責任者：ブラチスラバ市（IUCパートナーシップを調整する"
     "戦略・プロジェクト部）",
 }
