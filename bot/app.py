@@ -144,6 +144,7 @@ def register_handlers(app: Application) -> None:
         app.add_handler(CommandHandler(name, handler, filters=new & private))
     for handler, pattern in (
         (registration.button, r"^r:[a-z_]{1,16}:[a-z0-9_]{1,20}\Z"),
+        (registration.visit_chosen, rf"^rv:{ROW_ID}\Z"),  # a live answer's visit button
         (myvisits.button, rf"^m:(c|f|r|n|x|w|wy|wn):{ROW_ID}(:[a-z_]{{1,16}})?\Z"),
         (offers.answered, rf"^o:[ad]:{ROW_ID}\Z"),
         (privacy.forget_chosen, r"^pv:(forget|keep)\Z"),

@@ -113,12 +113,24 @@ def _ask(args: argparse.Namespace) -> int:
         questions: Sequence[str] = [" ".join(args.question)]
     else:
         questions = (line.rstrip("\n") for line in sys.stdin if line.strip())  # type: ignore[assignment]
-    for question in questions:
-        answer = qa.ask(question, lang)
-        if args.json:
-            print(json.dumps(_as_json(answer), ensure_ascii=False), flush=True)
-        else:
-            print(_as_text(answer), flush=True)
+    database_url = os.environ.get("DATABASE_URL")
+    live = None  # opened at the first live answer: other questions need no database
+    try:
+        for question in questions:
+            answer = qa.ask(question, lang)
+            if answer.live and database_url:
+                if live is None:
+                    from bot.live import BlockingLiveAnswers
+
+                    live = BlockingLiveAnswers(database_url, qa)
+                answer = live.complete(answer)
+            if args.json:
+                print(json.dumps(_as_json(answer), ensure_ascii=False), flush=True)
+            else:
+                print(_as_text(answer), flush=True)
+    finally:
+        if live is not None:
+            live.close()
     return 0
 
 

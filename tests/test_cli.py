@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import subprocess
 import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.db import migrate
+from bot.db.session import make_engine, make_sessionmaker
 from bot.kb.answer import QuestionAnswerer
 from bot.kb.model import KnowledgeBase
+from bot.kb.render import question_text
 from tests.kb.test_check import EVENTS, write_kb
+from tests.visits.factory import open_visit
 
 KEYS = {"question", "answered", "lang", "text", "source", "confidence", "suggestions"}
 HTML = re.compile(r"</?[A-Za-z][^>]*>|&(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);")
@@ -191,3 +197,61 @@ def test_a_question_of_no_clear_language_is_answered_in_lang() -> None:
     [answer] = json_lines(iuc_bot("ask", "--json", "--lang", "sk", "kamakura partner"))
     assert (answer["lang"], answer["source"]) == ("sk", "umea-kamakura.about")
     assert "Švédsko" in answer["text"]
+
+
+def visits_database(path: Path, **overrides: Any) -> str:
+    """A migrated SQLite file with one visit open for registration; its DATABASE_URL."""
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+
+    async def create() -> None:
+        engine = make_engine(url)
+        try:
+            await open_visit(make_sessionmaker(engine), datetime.now(UTC), **overrides)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(create())
+    return url
+
+
+def next_visit_question(kb: KnowledgeBase, lang: str) -> str:
+    """A question the knowledge base answers with the live visits fact."""
+    return question_text(kb.facts["visits.open"], lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "left"),
+    [
+        ("en", "Study visit to Tokorozawa", "10 places left of 10."),
+        ("sk", "Študijná návšteva v Tokorozawe", "Zostáva 10 voľných miest z 10."),
+        ("ja", "所沢市視察訪問", "残りの枠は10名分です（定員10名）。"),
+    ],
+)
+def test_ask_answers_the_next_visit_from_database_url(
+    tmp_path: Path, kb: KnowledgeBase, lang: str, title: str, left: str
+) -> None:
+    far = date.today() + timedelta(days=730)
+    url = visits_database(
+        tmp_path / "bot.sqlite3", start_date=far, end_date=far, registration_deadline=far
+    )
+    question = next_visit_question(kb, lang)
+    [answer] = json_lines(iuc_bot("ask", "--json", "--lang", lang, question, DATABASE_URL=url))
+    assert (answer["answered"], answer["source"], answer["lang"]) == (True, "visits.open", lang)
+    assert title in answer["text"]
+    assert left in answer["text"]
+    assert "/register" in answer["text"]
+
+
+def test_ask_without_a_database_file_answers_with_the_fact(
+    tmp_path: Path, kb: KnowledgeBase
+) -> None:
+    missing = tmp_path / "missing.sqlite3"
+    done = iuc_bot(
+        "ask", "--json", next_visit_question(kb, "en"), DATABASE_URL=f"sqlite:///{missing}"
+    )
+    [answer] = json_lines(done)
+    assert answer["source"] == "visits.open"
+    assert "/register" in answer["text"]
+    assert "could not read the visits" in done.stderr
+    assert not missing.exists()  # no empty database file left behind

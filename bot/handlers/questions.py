@@ -19,9 +19,11 @@ from bot.handlers.replies import (
     feedback_keyboard,
     split_message,
     try_edit,
+    visits_keyboard,
 )
 from bot.i18n import Translator, negotiate
 from bot.kb.render import render_fact
+from bot.live import complete, live_text
 from bot.visits import service
 
 log = logging.getLogger(__name__)
@@ -75,13 +77,23 @@ async def question(update: Update, context: IUCContext) -> None:
         )
     )
     reply_t = Translator(answer.lang)
+    markup = None
+    if answer.live:
+        # "When is the next visit?": the visits open now, each with a registration button.
+        try:
+            live = await complete(answer, services.qa, services.sessions, now, buttons=private)
+        except SQLAlchemyError:
+            log.warning("could not read the open visits; answering with the fact", exc_info=True)
+        else:
+            answer = live.answer
+            if live.visits and private:
+                markup = visits_keyboard(live.visits, message.message_id, reply_t)
+    if markup is None:
+        markup = answer_keyboard(answer, message.message_id, reply_t)
     pieces = split_message(answer_html(answer))
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
-        await message.reply_html(
-            piece,
-            reply_markup=answer_keyboard(answer, message.message_id, reply_t) if last else None,
-        )
+        await message.reply_html(piece, reply_markup=markup if last else None)
 
 
 async def _continue_conversation(update: Update, context: IUCContext) -> bool:
@@ -113,13 +125,31 @@ async def suggestion_picked(update: Update, context: IUCContext) -> None:
         return
     lang = negotiate(context.user_data.get("lang"), t.lang)
     t = Translator(lang)
-    now = context.services.clock()
+    services = context.services
+    now = services.clock()
     text = render_fact(kb, fact, t, now.date())
-    context.services.topics.remember(query.message.chat.id, (fact.record,), now)
+    markup = feedback_keyboard(question_id, t)
+    if fact.live:
+        private = query.message.chat.type == ChatType.PRIVATE
+        try:
+            live = await live_text(
+                fact.live, t, services.qa, services.sessions, now, buttons=private
+            )
+        except SQLAlchemyError:
+            log.warning("could not read the open visits; answering with the fact", exc_info=True)
+        else:
+            if live is not None:
+                text, visits = live
+                if visits and private:
+                    markup = visits_keyboard(visits, question_id, t)
+    services.topics.remember(query.message.chat.id, (fact.record,), now)
     _react(update, context, question_id, outcome=Outcome.ANSWERED, entry_id=entry)
     await try_edit(query.edit_message_reply_markup(None))
-    for piece in split_message(escape(text, quote=False)):
-        await query.message.reply_html(piece, reply_markup=feedback_keyboard(question_id, t))
+    pieces = split_message(escape(text, quote=False))
+    for i, piece in enumerate(pieces):
+        await query.message.reply_html(
+            piece, reply_markup=markup if i == len(pieces) - 1 else None
+        )
 
 
 async def none_of_these(update: Update, context: IUCContext) -> None:

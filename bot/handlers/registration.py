@@ -12,6 +12,7 @@ from html import escape
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot.db.models import Draft
 from bot.handlers import myvisits_change
@@ -42,6 +43,7 @@ __all__ = [
     "continue_conversation",
     "register",
     "start_from_link",
+    "visit_chosen",
 ]
 
 
@@ -98,6 +100,18 @@ async def start_from_link(
         return True
     await answer(update, context, t, "visit", "button", str(visit_id), state=State())
     return True
+
+
+async def visit_chosen(update: Update, context: IUCContext) -> None:
+    """Starts registering for the visit whose button a live answer showed (like its link)."""
+    query = update.callback_query
+    visit_id = int((query.data or "").split(":")[1])
+    t = await identify(update, context)
+    await query.answer()
+    if update.effective_chat.type != ChatType.PRIVATE:
+        return  # the bot shows these buttons in private chats only: forged, or a stale copy
+    if not await start_from_link(update, context, t, visit_id):
+        await say(update, escape(refusal(t, rules.VisitNotFound()), quote=False))
 
 
 async def button(update: Update, context: IUCContext) -> None:

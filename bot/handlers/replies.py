@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from html import escape
 from typing import Any
 
@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 
 from bot.i18n import Translator
 from bot.kb.answer import Answer
+from bot.visits.live import OpenVisit
 
 MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes
@@ -185,6 +186,22 @@ def answer_keyboard(
     if answer.outcome == "answer":
         return feedback_keyboard(question_id, t)
     return None
+
+
+def visits_keyboard(
+    visits: Sequence[OpenVisit], question_id: int, t: Translator
+) -> InlineKeyboardMarkup:
+    """A button per open visit that starts registering for it, then the feedback buttons."""
+    rows = []
+    for visit in visits:
+        title = visit.title(t.lang)
+        label = (
+            t.pgettext("button", "Waiting list: {title}")
+            if visit.full
+            else t.pgettext("button", "Register: {title}")
+        ).format(title=title if len(title) <= 48 else title[:47] + "…")
+        rows.append([InlineKeyboardButton(label, callback_data=callback("rv", visit.id))])
+    return InlineKeyboardMarkup([*rows, *feedback_keyboard(question_id, t).inline_keyboard])
 
 
 def feedback_keyboard(question_id: int, t: Translator) -> InlineKeyboardMarkup:

@@ -36,6 +36,9 @@ class Answer:
     # The records the answer is about (a fact's record, else the things the question named,
     # else the context it was asked in): what a follow-up in the same chat is read with.
     about: tuple[str, ...] = ()
+    # What a live answer is made of (`Fact.live`, e.g. "open_visits"): the text above is the
+    # fact's own, to be replaced from the database by the layer that has one (bot/live.py).
+    live: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -78,7 +81,15 @@ class QuestionAnswerer:
             fact = self.kb.facts[match.entry]
             text = self._render(fact, t)
             return Answer(
-                question, "answer", lang, text, fact.id, match.confidence, (), (fact.record,)
+                question,
+                "answer",
+                lang,
+                text,
+                fact.id,
+                match.confidence,
+                (),
+                (fact.record,),
+                fact.live,
             )
         if match.outcome == "suggest":
             suggestions = tuple(

@@ -45,6 +45,7 @@ TEMPLATES = [
     "cr:{v}",
     "cx:{v}",
     "r:visit:{v}",
+    "rv:{v}",  # a live answer's visit button
     *("r:role:delegate", "r:dietary:none", "r:email:skip", "r:consent:yes", "r:confirm:yes"),
     *("r:confirm:edit", "r:full_name:back", "r:retry:go"),
     *(f"m:{action}:{{r}}" for action in ("c", "x", "w", "wy", "wn")),
