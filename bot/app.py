@@ -23,7 +23,7 @@ from bot import jobs
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.activity import ActivityRecorder
-from bot.db.session import make_engine, make_sessionmaker
+from bot.db.session import make_engine, make_sessions
 from bot.db.userstate import user_states
 from bot.handlers import (
     coordinator,
@@ -186,13 +186,15 @@ def _post_init(services: Services, migrate_on_start: bool):
         if migrate_on_start:
             # Alembic is synchronous; a thread keeps the event loop free while it runs.
             await asyncio.to_thread(migrate.upgrade, url)
-        engine = make_engine(url)
+        timeout = services.settings.db_timeout
+        engine = make_engine(url, timeout=timeout)
         app.bot_data["engine"] = engine
-        services.sessions = make_sessionmaker(engine)
+        services.sessions, deadline = make_sessions(engine, timeout)
         async with engine.connect():
             pass  # the first connection sets SQLite's WAL mode before anyone reads
-        services.user_states = user_states(url, engine)
-        services.activity = ActivityRecorder(services.sessions)
+        services.user_states = user_states(url, engine, deadline)
+        # No message waits for the recorder: its batches have a longer limit of their own.
+        services.activity = ActivityRecorder(services.sessions.factory)
         services.activity.start()
         await set_menus(app.bot, services.settings.coordinator_ids)
         jobs.schedule(app)  # reminders, offers, past visits, purge: see bot/jobs.py

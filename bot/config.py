@@ -14,6 +14,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 DEFAULT_DATABASE_URL = "sqlite:///iuc-bot.sqlite3"
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DB_TIMEOUT_S = 3.0
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
 # The drivers bot.db.url accepts (checked here without importing SQLAlchemy, so that `ask`
 # starts fast); an in-memory SQLite database would not be shared by migrations and the bot.
@@ -47,6 +48,8 @@ class Settings:
     # Questions lose their words and asker this long after they were asked; a user's row goes
     # when they have not written for as long.
     retention_days: int = 365
+    # How long a message waits for PostgreSQL before answering without it (bot/db/deadline.py).
+    db_timeout: float = DEFAULT_DB_TIMEOUT_S
 
     @property
     def webhook_path(self) -> str:
@@ -114,6 +117,7 @@ class Settings:
                 get("PURGE_AFTER_DAYS"), "PURGE_AFTER_DAYS", 90, 0, 3650, "days"
             ),
             retention_days=_bounded(get("RETENTION_DAYS"), "RETENTION_DAYS", 365, 1, 3650, "days"),
+            db_timeout=_seconds(get("DB_TIMEOUT_SECONDS")),
         )
 
 
@@ -153,6 +157,16 @@ def _bounded(raw: str | None, name: str, default: int, low: int, high: int, unit
     if not _whole(raw) or not low <= int(raw) <= high:
         raise SettingsError(f"{name} is malformed: use a whole number of {unit}, {low} to {high}.")
     return int(raw)
+
+
+def _seconds(raw: str | None) -> float:
+    if raw is None:
+        return DEFAULT_DB_TIMEOUT_S
+    if not re.fullmatch(r"\d{1,3}(\.\d{1,3})?", raw) or not 0.5 <= float(raw) <= 60:
+        raise SettingsError(
+            "DB_TIMEOUT_SECONDS is malformed: use a number of seconds from 0.5 to 60, e.g. 3."
+        )
+    return float(raw)
 
 
 def _whole(raw: str) -> bool:

@@ -60,6 +60,12 @@ VALID = {"TELEGRAM_BOT_TOKEN": TOKEN}
         pytest.param({"PORT": "-1"}, "PORT", id="port negative"),
         pytest.param({"PORT": "http"}, "PORT", id="port word"),
         pytest.param({"PORT": "80.5"}, "PORT", id="port decimal"),
+        pytest.param({"DB_TIMEOUT_SECONDS": "0"}, "DB_TIMEOUT_SECONDS", id="timeout 0"),
+        pytest.param({"DB_TIMEOUT_SECONDS": "0.1"}, "DB_TIMEOUT_SECONDS", id="timeout tiny"),
+        pytest.param({"DB_TIMEOUT_SECONDS": "61"}, "DB_TIMEOUT_SECONDS", id="timeout long"),
+        pytest.param({"DB_TIMEOUT_SECONDS": "3s"}, "DB_TIMEOUT_SECONDS", id="timeout unit"),
+        pytest.param({"DB_TIMEOUT_SECONDS": "nan"}, "DB_TIMEOUT_SECONDS", id="timeout nan"),
+        pytest.param({"DB_TIMEOUT_SECONDS": "-3"}, "DB_TIMEOUT_SECONDS", id="timeout negative"),
     ],
 )
 def test_a_bad_value_is_one_error_naming_the_variable(
@@ -85,6 +91,7 @@ def test_defaults_with_only_a_token() -> None:
     assert settings.knowledge_dir == DEFAULT_KNOWLEDGE_DIR
     assert (settings.coordinator_ids, settings.staff_ids) == (frozenset(), frozenset())
     assert (settings.webhook_url, settings.port) == (None, 8443)
+    assert settings.db_timeout == 3.0
 
 
 def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) -> None:
@@ -99,6 +106,7 @@ def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) ->
         "WEBHOOK_URL": "https://bot.example.org/telegram/hook",
         "WEBHOOK_SECRET": "webhook-secret-value",
         "PORT": "8080",
+        "DB_TIMEOUT_SECONDS": "1.5",
     }
     settings = Settings.from_env(env)
     assert settings.token == TOKEN
@@ -109,6 +117,7 @@ def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) ->
     assert settings.staff_ids == {-13}
     assert settings.webhook_path == "telegram/hook"
     assert settings.port == 8080
+    assert settings.db_timeout == 1.5
     for secret in (TOKEN, TOKEN.split(":")[1], "db-pass-42", "webhook-secret-value"):
         assert secret not in repr(settings)
         assert secret not in str(settings)

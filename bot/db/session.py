@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import event
@@ -13,10 +14,22 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.config import DEFAULT_DB_TIMEOUT_S
+from bot.db.deadline import Deadline, DeadlineSessions, PromptCancelConnection
 from bot.db.url import async_url
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_POOL_TIMEOUT_S = 30
+# A connection whose server stops acknowledging what is sent (the network is gone) is closed by
+# the kernel after this long; keepalives find an idle one that died. Neither notices a server
+# that is frozen but whose kernel still answers: the deadline (bot/db/deadline.py) covers that.
+TCP_USER_TIMEOUT_MS = 20_000
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 # WAL lets readers proceed while one writer commits; NORMAL is durable under WAL except for
 # the last transactions on power loss; SQLite leaves foreign keys off unless asked, per
@@ -33,11 +46,14 @@ _SQLITE_PRAGMAS = (
 )
 
 
-def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str, *, echo: bool = False, timeout: float = DEFAULT_DB_TIMEOUT_S
+) -> AsyncEngine:
     """Create the asyncio engine for an operator's DATABASE_URL (SQLite or PostgreSQL).
 
     Statement parameters are left out of error messages: they are people's names and
-    questions, and error messages end up in logs.
+    questions, and error messages end up in logs. On PostgreSQL, `timeout` (DB_TIMEOUT_SECONDS)
+    bounds connecting and waiting for a pooled connection.
     """
     target = async_url(url)
     if make_url(target).get_backend_name() == "sqlite":
@@ -63,7 +79,30 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # A restarted server or a NAT that drops idle sockets must not cost a user's message.
         pool_pre_ping=True,
         pool_recycle=1800,
+        pool_timeout=timeout,
+        connect_args={
+            # Cancelled mid-query (a deadline), a connection is closed at once, not after
+            # psycopg has waited for the server to confirm the cancel (bot/db/deadline.py).
+            "async_creator_fn": PromptCancelConnection.connect,
+            "connect_timeout": max(2, math.ceil(timeout)),  # libpq: whole seconds, 2 at least
+            "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+            **KEEPALIVES,
+        },
     )
+
+
+def make_sessions(
+    engine: AsyncEngine, timeout: float = DEFAULT_DB_TIMEOUT_S
+) -> tuple[DeadlineSessions, Deadline]:
+    """The handlers' session factory, each unit of work bounded by `timeout` on PostgreSQL.
+
+    SQLite is a local file: it does not hang the way a network does, and a transaction cut
+    short there would wait for its statement anyway (aiosqlite runs it in a thread); its
+    waits are bounded by busy_timeout and the pool instead.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    deadline = Deadline(None if sqlite else timeout)
+    return DeadlineSessions(make_sessionmaker(engine), deadline), deadline
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.batch import Batcher
 from bot.db import repo
+from bot.db.deadline import Deadline
 from bot.db.session import SECURE_DELETE
 from bot.db.url import sync_url
 
@@ -47,8 +48,9 @@ class EngineUserStates:
     event loop for each other and ask for all their users at once (bot/batch.py).
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, deadline: Deadline | None = None) -> None:
         self.engine = engine
+        self.deadline = deadline or Deadline(None)
         self._batch: Batcher[int, tuple[str | None, bool]] = Batcher(self._read_all)
 
     async def __call__(self, telegram_id: int) -> tuple[str | None, bool]:
@@ -57,7 +59,7 @@ class EngineUserStates:
 
     async def _read_all(self, telegram_ids: list[int]) -> list[tuple[str | None, bool]]:
         ids = {"ids": list(dict.fromkeys(telegram_ids))}  # a user may have sent two messages
-        async with self.engine.connect() as connection:
+        async with self.deadline(), self.engine.connect() as connection:
             rows = await connection.execute(repo.LANGUAGES, ids)
             languages = {who: language for who, language in rows}
             drafting = set((await connection.execute(repo.DRAFT_OWNERS, ids)).scalars())
@@ -110,9 +112,11 @@ class SqliteUserStates:
             self._connection = None
 
 
-def user_states(database_url: str, engine: AsyncEngine) -> UserStates:
-    """The fastest reader that is correct for this DATABASE_URL."""
+def user_states(
+    database_url: str, engine: AsyncEngine, deadline: Deadline | None = None
+) -> UserStates:
+    """The fastest reader that is correct for this DATABASE_URL (bounded by `deadline`)."""
     url = make_url(sync_url(database_url))
     if url.get_backend_name() == "sqlite" and url.database:
         return SqliteUserStates(url.database)
-    return EngineUserStates(engine)
+    return EngineUserStates(engine, deadline)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -17,6 +17,7 @@ from bot.chat_topics import ChatTopics
 from bot.config import Settings
 from bot.db import repo
 from bot.db.activity import ActivityRecorder
+from bot.db.deadline import DeadlineSessions
 from bot.db.userstate import UserStates
 from bot.i18n import Translator, negotiate
 from bot.kb.answer import Answer, QuestionAnswerer
@@ -39,7 +40,7 @@ class Services:
     settings: Settings
     qa: QuestionAnswerer
     # Set in post_init, when the database is open:
-    sessions: async_sessionmaker[AsyncSession] | None = None
+    sessions: DeadlineSessions | None = None  # each unit of work bounded (bot/db/deadline.py)
     user_states: UserStates | None = None  # read for every message (bot/db/userstate.py)
     activity: ActivityRecorder | None = None  # what messages record, written in batches
     clock: Callable[[], datetime] = utcnow

@@ -28,6 +28,7 @@ from bot.handlers.myvisits_change import (
 )
 from bot.handlers.offers import offer_keyboard, pass_on
 from bot.handlers.privacy import pack
+from bot.handlers.registration_replies import unavailable
 from bot.handlers.replies import try_edit
 from bot.handlers.visit_views import (
     field_label,
@@ -67,11 +68,7 @@ async def myvisits(update: Update, context: IUCContext) -> None:
             found = await service.my_registrations(session, update.effective_user.id)
     except SQLAlchemyError:
         log.warning("could not list registrations", exc_info=True)
-        await update.effective_message.reply_html(
-            escape(
-                t.gettext("Sorry, something went wrong on my side. Please try again in a moment.")
-            )
-        )
+        await update.effective_message.reply_html(escape(unavailable(t)))
         return
     if not found:
         await update.effective_message.reply_html(
