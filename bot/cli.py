@@ -153,7 +153,10 @@ def _as_text(answer) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from telegram import Update
+    from telegram.error import InvalidToken
 
     from bot import logs
     from bot.app import build_application
@@ -161,21 +164,61 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(os.environ)
     logs.configure(settings.token, settings.webhook_secret or "")
+    asyncio.run(_check_token(settings))
     app = build_application(
         settings, QuestionAnswerer(load_or_report(settings.knowledge_dir)), rate_limit=True
     )
-    if settings.webhook_url:
-        app.run_webhook(
-            listen="0.0.0.0",
-            port=settings.port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        if settings.webhook_url:
+            app.run_webhook(
+                listen="0.0.0.0",
+                port=settings.port,
+                url_path=settings.webhook_path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:  # revoked in the moment since _check_token
+        raise SettingsError(_rejected(app.bot.base_url, settings.token)) from None
     return 0
+
+
+async def _check_token(settings: Settings) -> None:
+    """Ask the Bot API who the bot is; a rejected token is one line naming what to fix.
+
+    python-telegram-bot would log a traceback and raise InvalidToken with the token in its
+    message; a wrong TELEGRAM_BASE_URL (a 404) looks the same to it.
+    """
+    import logging
+
+    from telegram import Bot
+    from telegram.error import InvalidToken
+
+    bot = Bot(settings.token, base_url=settings.base_url)
+    # What goes wrong here is reported below, or raised: python-telegram-bot's own log lines
+    # (a traceback for a web page that is not a Bot API) would only bury it.
+    telegram_log = logging.getLogger("telegram")
+    level, telegram_log.level = telegram_log.level, logging.CRITICAL
+    try:
+        async with bot:  # initialize() calls getMe
+            pass
+    except InvalidToken:
+        raise SettingsError(_rejected(bot.base_url, settings.token)) from None
+    finally:
+        telegram_log.setLevel(level)
+
+
+def _rejected(base_url: str, token: str) -> str:
+    from bot.logs import redact
+
+    url = redact(base_url, [token]).replace("\n", "").replace("\r", "")
+    return (
+        f"the Bot API at {url}/getMe rejected the token (HTTP 401 or 404). Check "
+        "TELEGRAM_BOT_TOKEN (the token @BotFather gave you) and TELEGRAM_BASE_URL (a Bot API "
+        "server's address ending in /bot, such as https://api.telegram.org/bot)."
+    )
 
 
 def _console(args: argparse.Namespace) -> int:

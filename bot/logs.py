@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+import traceback
+from types import TracebackType
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """The text with every secret replaced by [REDACTED]."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[REDACTED]")
+    return text
 
 
 class RedactingFormatter(logging.Formatter):
@@ -14,14 +26,15 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """Format, then redact."""
-        text = super().format(record)
-        for secret in self.secrets:
-            text = text.replace(secret, "[REDACTED]")
-        return text
+        return redact(super().format(record), self.secrets)
 
 
 def configure(*secrets: str, level: int = logging.INFO) -> None:
-    """Log to stderr; httpx's request lines (with the token in the URL) only on errors."""
+    """Log to stderr; httpx's request lines (with the token in the URL) only on errors.
+
+    An exception nobody catches is printed redacted too: python-telegram-bot puts the token
+    in the message of InvalidToken, and Python's own hook would print it as it is.
+    """
     handler = logging.StreamHandler()
     handler.setFormatter(
         RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", list(secrets))
@@ -31,3 +44,21 @@ def configure(*secrets: str, level: int = logging.INFO) -> None:
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    _redact_uncaught([s for s in secrets if s])
+
+
+def _redact_uncaught(secrets: list[str]) -> None:
+    def excepthook(
+        kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb)), secrets))
+
+    def thread_excepthook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread else "?"
+        sys.stderr.write(f"Exception in thread {name}:\n")
+        excepthook(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_excepthook
