@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Draft, Feedback, Outcome, QuestionLog, User
 from bot.db.records import Question, Reaction, Seen
+from bot.encodable import encodable
 
 # What the curators review: questions the bot could not answer, or answered unhelpfully.
 MISSED_OUTCOMES = (Outcome.UNKNOWN, Outcome.NONE_OF_THESE)
@@ -24,10 +25,12 @@ _FIRST_NAME_MAX = User.__table__.c.first_name.type.length
 def _storable(text: str | None, limit: int | None = None) -> str | None:
     """Text as it came from Telegram, in a form every database stores: no NUL characters
     (PostgreSQL refuses them in text; they carry nothing a person reads) and at most `limit`
-    characters (PostgreSQL refuses longer values for a VARCHAR). Without this, the row of a
-    question or of a user whose client sent either would be refused and lost."""
+    characters (PostgreSQL refuses longer values for a VARCHAR), and no lone UTF-16 surrogate
+    (no driver can encode one). Without this, the row of a question or of a user whose
+    client sent any of them would be refused and lost."""
     if text is None:
         return None
+    text = encodable(text)
     if "\x00" in text:
         text = text.replace("\x00", "")
     return text if limit is None else text[:limit]

@@ -11,6 +11,7 @@ from telegram.constants import ChatType
 
 from bot.db.models import Feedback, Outcome
 from bot.db.records import Question, Reaction, Seen
+from bot.encodable import encodable
 from bot.handlers import registration
 from bot.handlers.context import IUCContext, identify, language_for
 from bot.handlers.replies import (
@@ -41,7 +42,7 @@ async def question(update: Update, context: IUCContext) -> None:
     """
     message = update.effective_message
     services = context.services
-    text = _without_mention(message.text or message.caption or "", context.bot.username)
+    text = _without_mention(encodable(message.text or message.caption or ""), context.bot.username)
     private = update.effective_chat.type == ChatType.PRIVATE
     user = update.effective_user
     now = services.clock()

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.db import repo
+from bot.encodable import encodable
 from bot.handlers import registration
 from bot.handlers.context import IUCContext, identify
 from bot.handlers.replies import ROW_ID, callback, try_edit
@@ -46,7 +47,8 @@ def help_text(t: Translator, context: IUCContext) -> str:
 async def start(update: Update, context: IUCContext) -> None:
     """Greets the user in their language; routes a deep-link payload."""
     t = await identify(update, context)
-    name = escape(update.effective_user.first_name or "") if update.effective_user else ""
+    user = update.effective_user
+    name = escape(encodable(user.first_name or "")) if user else ""
     greeting = t.gettext("Hello, {name}!").format(name=name) if name else t.gettext("Hello!")
     payload = context.args[0] if context.args else ""
     # Coordinators share t.me/<bot>?start=visit_<id>: straight into the registration.

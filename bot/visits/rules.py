@@ -10,6 +10,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.encodable import encodable
+
 # What a person answers when registering, in the order the conversation asks it.
 ANSWER_FIELDS = (
     "full_name",
@@ -230,6 +232,8 @@ def clean_email(value: str | None) -> str | None:
     if is_no_answer(value):
         return None
     assert value is not None
+    if encodable(value) != value:  # a lone surrogate: no address has one, and none can be sent
+        raise InvalidEmail("malformed")
     # NFKC turns a Japanese keyboard's full-width ＠ and letters into ASCII.
     text = unicodedata.normalize("NFKC", value).strip()
     if len(text.encode()) > EMAIL_MAX:
