@@ -1,19 +1,35 @@
-"""Logging set-up that never writes the bot token, not even inside a traceback or a URL."""
+"""Logging set-up that never writes the bot token, not even inside a traceback or a URL, and no
+personal data from PostgreSQL's error details."""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import traceback
 from types import TracebackType
 
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# PostgreSQL explains a refused row in a DETAIL line: "Failing row contains (<every value>)",
+# "Key (email)=(<the address>) already exists". Those values are people's names, addresses
+# and ids; hide_parameters keeps them out of SQLAlchemy's part of the message, not this. A
+# value may hold line breaks, so the detail runs to the next part of the message: SQLAlchemy's
+# [SQL: …] or background link, libpq's next field, or the next exception of a traceback.
+_DETAIL = re.compile(
+    r"DETAIL:.*?(?=\n\[SQL: |\n\(Background on this error|\n[A-Z][A-Z ]*:  "
+    r"|\n\nThe above exception|\n\nDuring handling of the above exception|\Z)",
+    re.DOTALL,
+)
+
 
 def redact(text: str, secrets: list[str]) -> str:
-    """The text with every secret replaced by [REDACTED]."""
+    """The text with every secret, and PostgreSQL's error details, replaced by [REDACTED]."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[REDACTED]")
+    if "DETAIL:" in text:
+        text = _DETAIL.sub("DETAIL: [REDACTED]", text)
     return text
 
 
@@ -36,9 +52,7 @@ def configure(*secrets: str, level: int = logging.INFO) -> None:
     in the message of InvalidToken, and Python's own hook would print it as it is.
     """
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", list(secrets))
-    )
+    handler.setFormatter(RedactingFormatter(FORMAT, list(secrets)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
