@@ -118,7 +118,6 @@ class Matcher:
         idf = index.idf
         postings = index.postings
         common_postings = index.common
-        weights: list[float] = []
         # Per entry: the weight of the question it explains. A plain dict, not a defaultdict:
         # its look-ups are faster, and 0.0 + weight, a first token's share, is the weight.
         coverage: dict[int, float] = {}
@@ -129,7 +128,6 @@ class Matcher:
         for tok in query:
             if tok in postings:  # the usual case: `index.expand` gives the token itself
                 weight = idf[tok]
-                weights.append(weight)
                 found.append((weight, (tok,)))  # a word the knowledge base knows
                 matched[tok] = 1.0  # no similarity is above
                 if common_postings and tok in common_postings:
@@ -153,7 +151,6 @@ class Matcher:
                 if matches
                 else token_weight(tok, index.unknown_weight)
             )
-            weights.append(weight)
             found.append((weight, matches.keys()))  # empty: a word it never saw
             if max(matches.values(), default=0.0) < 0.9:
                 weak.append(tok)
@@ -163,7 +160,7 @@ class Matcher:
                 common.append((weight, matches))
             else:
                 _accumulate(coverage, weight, matches, postings)
-        total_weight = sum(weights)
+        total_weight = sum(weight for weight, _ in found)
         if common and not coverage:  # only common words: no rarer ones to find candidates
             for weight, matches in common:
                 _accumulate(coverage, weight, matches, postings)
@@ -204,7 +201,7 @@ class Matcher:
         scored = []
         for entry, phrasing in zip(candidates, phrasings, strict=True):
             score = QUERY_WEIGHT * coverage[entry] / total_weight + PHRASING_WEIGHT * phrasing
-            needed = asks(entry)[0] if roles else asked
+            needed = asks(entry)[0]
             if needed and not needed <= related_of[entry]:
                 score *= INTENT_PENALTY
             if records and not records <= related_of[entry]:
@@ -222,10 +219,9 @@ class Matcher:
             misses_record=not records <= related_of[best_entry],
             misses_kind=not best_kinds <= related_of[best_entry],
             misses_concept=not concepts <= related_of[best_entry],
-            unexplained=_unexplained(found, index.entry_tokens[best_entry], known=True)
-            / index.unknown_weight,
-            unseen=_unexplained(found, index.entry_tokens[best_entry], known=False)
-            / index.unknown_weight,
+            unexplained=_unexplained(found, index.entry_tokens[best_entry]) / index.unknown_weight,
+            # Words no fact has: the same whichever fact is best.
+            unseen=max((w for w, vocab in found if not vocab), default=0.0) / index.unknown_weight,
             # A name never seen (Paris, ウィーン) means the question is about something else.
             unknown_name=any(_looks_like_name(tok, question) for tok in weak),
             tokens=len(query),
@@ -304,14 +300,9 @@ def _accumulate(
             coverage[entry] = weight * sim  # 0.0 + it
 
 
-def _unexplained(
-    found: list[tuple[float, Iterable[str]]], has: frozenset[str], *, known: bool
-) -> float:
-    """The weight of the rarest question word the fact lacks: known to the index, or not."""
-    return max(
-        (w for w, vocab in found if bool(vocab) == known and has.isdisjoint(vocab)),
-        default=0.0,
-    )
+def _unexplained(found: list[tuple[float, Iterable[str]]], has: frozenset[str]) -> float:
+    """The weight of the rarest question word other facts have and this one lacks."""
+    return max((w for w, vocab in found if vocab and has.isdisjoint(vocab)), default=0.0)
 
 
 def _looks_like_name(token: str, question: str) -> bool:
