@@ -32,8 +32,7 @@ def follow_up(matcher: Matcher, question: str, context: tuple[str, ...]) -> Matc
     alone: a question that stands on its own ("who pays for the travel?") keeps its answer.
     """
     alone = matcher._match(question)
-    tokens = matcher.analyzer.analyze(question)
-    if not tokens or any(t[0] == "#" for t in tokens):
+    if alone.entities:  # it names records of its own
         return alone
     read = matcher._match(question, tuple(f"#{record}" for record in context))
     if read.outcome != "answer":

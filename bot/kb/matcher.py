@@ -105,6 +105,8 @@ class Matcher:
         lang = self.analyzer.detect_language(question, norm)
         query = self.analyzer.analyze(question, norm)
         if extra:
+            if not query:  # "ok" says nothing to read with the context
+                return Match("unknown", None, 0.0, (), lang, ())
             query = list(dict.fromkeys([*query, *extra]))
         entities = tuple([t[1:] for t in query if t[0] == "#"])
 
