@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import datetime
 from html import escape
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 
 from bot.db.models import Feedback, Outcome
 from bot.db.records import Question, Reaction, Seen
 from bot.encodable import encodable
 from bot.handlers import registration
-from bot.handlers.context import IUCContext, identify, language_for
+from bot.handlers.context import IUCContext, Services, identify, language_for
 from bot.handlers.replies import (
     answer_html,
     answer_keyboard,
@@ -24,8 +26,9 @@ from bot.handlers.replies import (
 )
 from bot.i18n import Translator, negotiate
 from bot.kb.render import render_fact
-from bot.live import complete, live_text
+from bot.live import live_text
 from bot.visits import service
+from bot.visits.live import OpenVisit
 
 log = logging.getLogger(__name__)
 
@@ -81,20 +84,35 @@ async def question(update: Update, context: IUCContext) -> None:
     markup = None
     if answer.live:
         # "When is the next visit?": the visits open now, each with a registration button.
-        try:
-            live = await complete(answer, services.qa, services.sessions, now, buttons=private)
-        except SQLAlchemyError:
-            log.warning("could not read the open visits; answering with the fact", exc_info=True)
-        else:
-            answer = live.answer
-            if live.visits and private:
-                markup = visits_keyboard(live.visits, message.message_id, reply_t)
+        live = await _open_visits(answer.live, reply_t, services, now, private)
+        if live is not None:
+            text, visits = live
+            answer = replace(answer, text=text)
+            if visits and private:
+                markup = visits_keyboard(visits, message.message_id, reply_t)
     if markup is None:
         markup = answer_keyboard(answer, message.message_id, reply_t)
-    pieces = split_message(answer_html(answer))
+    await _reply_in_pieces(message, answer_html(answer), markup)
+
+
+async def _open_visits(
+    live: str, t: Translator, services: Services, now: datetime, private: bool
+) -> tuple[str, tuple[OpenVisit, ...]] | None:
+    """A live fact's text and the visits it lists; None keeps the fact's own text."""
+    try:
+        return await live_text(live, t, services.qa, services.sessions, now, buttons=private)
+    except SQLAlchemyError:
+        log.warning("could not read the open visits; answering with the fact", exc_info=True)
+        return None
+
+
+async def _reply_in_pieces(
+    message: Message, html: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """The reply split to Telegram's length, the buttons under its last piece."""
+    pieces = split_message(html)
     for i, piece in enumerate(pieces):
-        last = i == len(pieces) - 1
-        await message.reply_html(piece, reply_markup=markup if last else None)
+        await message.reply_html(piece, reply_markup=markup if i == len(pieces) - 1 else None)
 
 
 async def _continue_conversation(update: Update, context: IUCContext) -> bool:
@@ -132,25 +150,15 @@ async def suggestion_picked(update: Update, context: IUCContext) -> None:
     markup = feedback_keyboard(question_id, t)
     if fact.live:
         private = query.message.chat.type == ChatType.PRIVATE
-        try:
-            live = await live_text(
-                fact.live, t, services.qa, services.sessions, now, buttons=private
-            )
-        except SQLAlchemyError:
-            log.warning("could not read the open visits; answering with the fact", exc_info=True)
-        else:
-            if live is not None:
-                text, visits = live
-                if visits and private:
-                    markup = visits_keyboard(visits, question_id, t)
+        live = await _open_visits(fact.live, t, services, now, private)
+        if live is not None:
+            text, visits = live
+            if visits and private:
+                markup = visits_keyboard(visits, question_id, t)
     services.topics.remember(query.message.chat.id, (fact.record,), now)
     _react(update, context, question_id, outcome=Outcome.ANSWERED, entry_id=entry)
     await try_edit(query.edit_message_reply_markup(None))
-    pieces = split_message(escape(text, quote=False))
-    for i, piece in enumerate(pieces):
-        await query.message.reply_html(
-            piece, reply_markup=markup if i == len(pieces) - 1 else None
-        )
+    await _reply_in_pieces(query.message, escape(text, quote=False), markup)
 
 
 async def none_of_these(update: Update, context: IUCContext) -> None:
