@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings, SettingsError
 from bot.i18n import LANGUAGES
+from bot.operator_errors import OperatorError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,11 +27,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # An operator's failure (database away, folder missing, Bot API unreachable, port in
+        # use, file not writable) is one line; --verbose adds the traceback, token redacted.
+        from bot.operator_errors import describe
+
+        line = describe(exc, os.environ)
+        if line is None:
+            raise
+        if args.verbose:
+            _print_traceback(exc)
+        print(f"iuc-bot: {line}", file=sys.stderr)
+        return 1
+
+
+def _print_traceback(exc: BaseException) -> None:
+    import traceback
+
+    from bot.logs import redact
+
+    token = (os.environ.get("TELEGRAM_BOT_TOKEN") or "").strip()
+    text = "".join(traceback.format_exception(exc))
+    sys.stderr.write(redact(text, [token, *token.split(":")[1:]]))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("iuc-bot")
+    except PackageNotFoundError:  # run from a source tree without installing
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iuc-bot", description="The IUC partnership assistant (Bratislava–Tokorozawa)."
+    )
+    parser.add_argument("--version", action="version", version=f"iuc-bot {_version()}")
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the traceback behind an error's one line"
     )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -277,6 +313,8 @@ def _export_registrations(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(os.environ, need_token=False)
     shown = mask_password(settings.database_url)
+    if args.output is not None:
+        _check_writable(args.output)  # before the database work, not after it
     head = migrate.revisions()[-1]
     at = migrate.current(settings.database_url)
     if at != head:
@@ -296,9 +334,30 @@ def _export_registrations(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        args.output.write_bytes(data)
+        try:
+            args.output.write_bytes(data)
+        except OSError as exc:
+            raise OperatorError(_unwritable(args.output, exc)) from exc
         print(f"{args.output}: {len(rows)} registrations of visit {args.visit}.", file=sys.stderr)
     return 0
+
+
+def _check_writable(path: Path) -> None:
+    folder = path.parent
+    if not folder.is_dir():
+        raise OperatorError(
+            f"cannot write {path}: the folder {folder} does not exist. Create it, or choose "
+            "another --output."
+        )
+    if path.is_dir():
+        raise OperatorError(f"cannot write {path}: it is a folder. Give a file name as --output.")
+
+
+def _unwritable(path: Path, exc: OSError) -> str:
+    return (
+        f"cannot write {path}: {exc.strerror or exc}. Choose another --output or fix its "
+        "permissions."
+    )
 
 
 async def _registration_rows(database_url: str, visit_id: int) -> list[dict]:
