@@ -13,6 +13,9 @@ from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings, SettingsError
 from bot.i18n import LANGUAGES
 from bot.operator_errors import OperatorError
 
+# `iuc-bot console`'s own database, in the working directory; DATABASE_URL is the bot's.
+CONSOLE_DATABASE_URL = "sqlite:///iuc-bot-console.sqlite3"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `iuc-bot` console script and of `python -m bot`."""
@@ -32,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # use, file not writable) is one line; --verbose adds the traceback, token redacted.
         from bot.operator_errors import describe
 
-        line = describe(exc, os.environ)
+        line = describe(exc, getattr(args, "env", os.environ))
         if line is None:
             raise
         if args.verbose:
@@ -82,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="chat with the bot in the terminal, no token")
     console.add_argument("--user", type=int, default=1, help="the Telegram user id to play")
     console.add_argument("--lang", default="en", help="the language_code Telegram would send")
+    console.add_argument(
+        "--database",
+        "--database-url",
+        dest="database",
+        default=None,
+        metavar="URL",
+        help=f"the database to use; default {CONSOLE_DATABASE_URL}, never DATABASE_URL",
+    )
     console.set_defaults(func=_console)
 
     db = sub.add_parser("db", help="database tools")
@@ -263,10 +274,16 @@ def _console(args: argparse.Namespace) -> int:
     from bot import logs
     from bot.app import build_application
     from bot.console import run_console
+    from bot.db.url import mask_password
     from bot.kb.answer import QuestionAnswerer
     from bot.localapi import LocalBotApi, local_bot_request
 
-    settings = Settings.from_env(os.environ, need_token=False)
+    # Its own SQLite file unless told otherwise: trying the console beside a live bot must not
+    # put test users, questions and registrations into the live database (DATABASE_URL).
+    database = args.database or CONSOLE_DATABASE_URL
+    args.env = {**os.environ, "DATABASE_URL": database}  # what an error's one line names
+    settings = Settings.from_env(args.env, need_token=False)
+    print(f"iuc-bot console: using the database {mask_password(database)}", file=sys.stderr)
     logs.configure(level=logging_level_for_console())
     api = LocalBotApi()
     app = build_application(

@@ -63,11 +63,11 @@ def _sqlite(url: str, shown: str, exc: BaseException) -> str:
     path = Path(make_url(url).database or "")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        what = f"the folder {folder} does not exist: create it, or point DATABASE_URL elsewhere"
+        what = f"the folder {folder} does not exist: create it, or use another database URL"
     elif not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         what = (
             f"{path if path.exists() else folder} is not writable by this user: fix its "
-            "permissions, or point DATABASE_URL elsewhere"
+            "permissions, or use another database URL"
         )
     else:
         reason = _first_line(str(getattr(exc, "orig", exc)))
