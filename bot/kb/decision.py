@@ -30,6 +30,7 @@ class Evidence:
     unseen: float  # weight of the rarest question word no fact has (a new word: 1)
     tokens: int  # how many tokens the question has
     only_kinds: bool  # nothing but kinds of question ("when?", "kto"): nothing to go on
+    weight: float = 1.0  # the question's information: its words' total weight (a new word: 1)
 
     def features(self) -> tuple[float, ...]:
         """The model's inputs, in the order of `Decision.weights`."""
@@ -48,6 +49,8 @@ class Evidence:
             self.unseen,
             # A new word in a question the fact explains little of: it asks something else.
             self.unseen * (1.0 - self.coverage),
+            1.0 if self.margin < 1e-6 else 0.0,
+            1.0 / (1.0 + self.weight),
         )
 
 
@@ -65,6 +68,8 @@ FEATURES = (
     "unexplained",
     "unseen",
     "unseen_uncovered",
+    "tie",
+    "little_information",
 )
 
 

@@ -39,21 +39,23 @@ Outcome = Literal["answer", "suggest", "unknown"]
 # Fitted by `python -m bot.kb.calibrate` (see bot/kb/decision.py); refit after large changes
 # to the knowledge base.
 DECISION = Decision(
-    bias=-5.377,
+    bias=-4.538,
     weights=(
-        11.108,  # score
-        3.045,  # margin
-        -1.029,  # coverage
-        -1.042,  # phrasing
-        -1.794,  # misses_record
-        -1.657,  # misses_kind
-        -4.808,  # misses_concept
-        -0.158,  # unknown_name
-        -0.236,  # inverse_tokens
-        -4.079,  # only_kinds
-        1.036,  # unexplained
-        2.132,  # unseen
-        -4.926,  # unseen_uncovered
+        12.326,  # score
+        0.826,  # margin
+        0.253,  # coverage
+        -1.08,  # phrasing
+        -1.846,  # misses_record
+        -1.794,  # misses_kind
+        -4.416,  # misses_concept
+        0.2,  # unknown_name
+        6.309,  # inverse_tokens
+        -6.144,  # only_kinds
+        0.689,  # unexplained
+        1.408,  # unseen
+        -4.063,  # unseen_uncovered
+        -2.939,  # tie
+        -11.421,  # little_information
     ),
     answer_at=0.75,
     names_only=0.964,
@@ -227,7 +229,8 @@ class Matcher:
             # A name never seen (Paris, ウィーン) means the question is about something else.
             unknown_name=any(_looks_like_name(tok, question) for tok in weak),
             tokens=len(query),
-            only_kinds=kinds.issuperset(query),
+            only_kinds=len(query) == 1 and kinds.issuperset(query),
+            weight=total_weight / index.unknown_weight,
         )
         confidence = self.decision.probability(evidence)
         best = index.entries[best_entry]
