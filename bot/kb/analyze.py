@@ -67,6 +67,15 @@ _SENT = ("代表", "側", "一行", "訪問団", "使節団", "職員")
 DELEGATION_PARTICLES = (*_SENT, *("の" + p for p in _SENT), "の人")
 
 
+# Kinds of question: what is asked (when, who, where, whom to contact), not about what.
+INTENTS = frozenset(
+    {"@when", "@until", "@who", "@where", "@contact", "@how_many", "@cost", "@size"}
+    | {"@next", "@name"}
+)
+# The bot addressed ("you", "ty", "あなた") tells what a question is about only when nothing
+# else does: "who are you" asks about the bot, "can you tell me when…" about something else.
+ADDRESSED = "@you"
+
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
 
 
@@ -209,6 +218,8 @@ class Analyzer:
                 if cities <= present:
                     found.append(pair)
                     present.add(pair)
+        if ADDRESSED in found and any(t != ADDRESSED and t not in INTENTS for t in found):
+            found = [t for t in found if t != ADDRESSED]
         return list(dict.fromkeys(found))
 
     def _split_katakana(self, word: str) -> list[str]:

@@ -9,15 +9,11 @@ from collections.abc import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from bot.kb.analyze import Analyzer, word_similarity
+from bot.kb.analyze import INTENTS, Analyzer, word_similarity
 from bot.kb.model import KnowledgeBase, Participant, Record
 from bot.kb.text import script_of
 
 # Kinds of question: a fact none of whose phrasings asks "when" does not answer a "when".
-INTENTS = frozenset(
-    {"@when", "@until", "@who", "@where", "@contact", "@how_many", "@cost", "@size"}
-    | {"@next", "@name"}
-)
 # Many facts answer "when", yet "when" decides between siblings: an intent never weighs less.
 INTENT_WEIGHT = 2.0
 # A record named in at most this share of facts is specific (Grenoble, prof. Imura): a fact
