@@ -51,3 +51,23 @@ def test_small_talk_gets_a_friendly_reply(
     answer = QuestionAnswerer(kb).ask(question, "en")
     assert (answer.entry, answer.lang) == (entry, lang)
     assert "/help" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("who are you?", "assistant.who"),
+        ("kto si ty", "assistant.who"),
+        ("あなたは誰ですか", "assistant.who"),
+        # "you" counts only when nothing else is asked: these are about other things.
+        (
+            "can you tell me when the agreement was signed",
+            "bratislava-tokorozawa-agreement.signed",
+        ),
+        ("do you know who prof imura is", "imura.who"),
+    ],
+)
+def test_the_bot_addressed_is_asked_about_only_when_nothing_else_is(
+    kb: KnowledgeBase, question: str, entry: str
+) -> None:
+    assert QuestionAnswerer(kb).ask(question, "en").entry == entry
