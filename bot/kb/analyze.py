@@ -75,6 +75,9 @@ INTENTS = frozenset(
 # The bot addressed ("you", "ty", "あなた") tells what a question is about only when nothing
 # else does: "who are you" asks about the bot, "can you tell me when…" about something else.
 ADDRESSED = "@you"
+# "Tokorozawa's partner", "所沢のパートナー都市": one city of a pair and a partner word name
+# the pair.
+PARTNER = frozenset({"@partner", "@pairs"})
 
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
 
@@ -214,8 +217,9 @@ class Analyzer:
         pair_cities = self._pair_cities
         if pair_cities is None or not pair_cities.isdisjoint(found):
             present = set(found)
+            partner = not PARTNER.isdisjoint(present)
             for cities, pair in self.pairs:
-                if cities <= present:
+                if cities <= present or (partner and len(cities & present) == 1):
                     found.append(pair)
                     present.add(pair)
         if ADDRESSED in found and any(t != ADDRESSED and t not in INTENTS for t in found):
