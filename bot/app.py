@@ -15,6 +15,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -29,6 +30,7 @@ from bot.handlers import (
     coordinator,
     coordinator_edit,
     coordinator_reports,
+    flood,
     myvisits,
     offers,
     other,
@@ -41,6 +43,7 @@ from bot.handlers.context import IUCContext, Services
 from bot.handlers.replies import ROW_ID
 from bot.kb.answer import QuestionAnswerer
 from bot.menus import set_menus
+from bot.observe.updates import ObservedApplication, instrument
 from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -54,11 +57,16 @@ def build_application(
     updates_request: BaseRequest | None = None,
     migrate_on_start: bool = True,
     rate_limit: bool = False,
+    flood_control: bool = False,
 ) -> Application:
-    """The bot with all handlers; the database opens in post_init and closes in post_shutdown."""
+    """The bot with all handlers; the database opens in post_init and closes in post_shutdown.
+
+    flood_control: as `run` does (FLOOD_MESSAGES…); off by default for tests that type fast.
+    """
     services = Services(settings=settings, qa=qa)
     builder = (
         ApplicationBuilder()
+        .application_class(ObservedApplication)  # a log line and metrics per update
         .token(settings.token or "0:LOCAL")
         .base_url(settings.base_url)
         .context_types(ContextTypes(context=IUCContext))
@@ -76,6 +84,11 @@ def build_application(
     app = builder.build()
     app.bot_data["services"] = services
     register_handlers(app)
+    if flood_control:
+        # Before every other handler: a flooding user costs a look-up, nothing more.
+        app.bot_data[flood.GATE_KEY] = flood.gate_for(settings)
+        app.add_handler(TypeHandler(Update, flood.door), group=flood.FLOOD_GROUP)
+    instrument(app, settings.token)
     return app
 
 

@@ -95,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     console.set_defaults(func=_console)
 
+    health = sub.add_parser(
+        "health", help="ask the running bot's /health (OPS_PORT); exit status 0 when healthy"
+    )
+    health.set_defaults(func=_health)
+
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="apply the migrations to DATABASE_URL")
@@ -210,11 +215,16 @@ def _run(args: argparse.Namespace) -> int:
     from bot.kb.answer import QuestionAnswerer
 
     settings = Settings.from_env(os.environ)
-    logs.configure(settings.token, settings.webhook_secret or "")
+    logs.configure(settings.token, settings.webhook_secret or "", fmt=settings.log_format)
     asyncio.run(_check_token(settings))
     app = build_application(
-        settings, QuestionAnswerer(load_or_report(settings.knowledge_dir)), rate_limit=True
+        settings,
+        QuestionAnswerer(load_or_report(settings.knowledge_dir)),
+        rate_limit=True,
+        flood_control=True,
     )
+    if settings.ops_port:
+        _serve_health_and_metrics(app, settings)
     try:
         if settings.webhook_url:
             app.run_webhook(
@@ -230,6 +240,33 @@ def _run(args: argparse.Namespace) -> int:
     except InvalidToken:  # revoked in the moment since _check_token
         raise SettingsError(_rejected(app.bot.base_url, settings.token)) from None
     return 0
+
+
+def _serve_health_and_metrics(app, settings: Settings) -> None:
+    """Start /health and /metrics (bot/observe/server.py) once the database is open."""
+    from sqlalchemy import text
+
+    from bot.observe import server
+
+    async def probe() -> None:
+        async with app.bot_data["engine"].connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    opened, closed = app.post_init, app.post_shutdown
+
+    async def post_init(application) -> None:
+        await opened(application)
+        application.bot_data["ops server"] = server.start(
+            settings.ops_port, settings.ops_listen, lambda: application.running, probe
+        )
+
+    async def post_shutdown(application) -> None:
+        ops = application.bot_data.pop("ops server", None)
+        if ops is not None:
+            ops.stop()
+        await closed(application)
+
+    app.post_init, app.post_shutdown = post_init, post_shutdown
 
 
 async def _check_token(settings: Settings) -> None:
@@ -305,6 +342,32 @@ def logging_level_for_console() -> int:
     import logging
 
     return logging.WARNING
+
+
+def _health(args: argparse.Namespace) -> int:
+    """The container's HEALTHCHECK: GET /health on this machine, one line, status 0 or 1."""
+    import urllib.error
+    import urllib.request
+
+    settings = Settings.from_env(os.environ, need_token=False)
+    if not settings.ops_port:
+        raise OperatorError("OPS_PORT is 0: the bot serves no /health to ask.")
+    host = "127.0.0.1" if settings.ops_listen in ("0.0.0.0", "::") else settings.ops_listen
+    host = f"[{host}]" if ":" in host else host
+    url = f"http://{host}:{settings.ops_port}/health"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            print(f"{url}: {response.read().decode()}")
+            return 0
+    except urllib.error.HTTPError as exc:
+        print(f"iuc-bot: {url} says the bot is unhealthy: {exc.read().decode()}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise OperatorError(
+            f"{url} cannot be reached ({reason}): is `iuc-bot run` running here with this "
+            "OPS_PORT and OPS_LISTEN?"
+        ) from None
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

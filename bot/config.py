@@ -50,6 +50,16 @@ class Settings:
     retention_days: int = 365
     # How long a message waits for PostgreSQL before answering without it (bot/db/deadline.py).
     db_timeout: float = DEFAULT_DB_TIMEOUT_S
+    # Flood control (bot/flood.py): at most flood_messages updates per user in any
+    # flood_window seconds; over that, one slow-down message and flood_pause seconds of silence.
+    flood_messages: int = 10
+    flood_window: int = 10
+    flood_pause: int = 30
+    # Logs: "text" for people reading a terminal, "json" (one object per line) for collectors.
+    log_format: str = "text"
+    # The operations server (/health, /metrics; bot/observe/server.py): 0 turns it off.
+    ops_port: int = 8080
+    ops_listen: str = "127.0.0.1"
 
     @property
     def webhook_path(self) -> str:
@@ -118,6 +128,18 @@ class Settings:
             ),
             retention_days=_bounded(get("RETENTION_DAYS"), "RETENTION_DAYS", 365, 1, 3650, "days"),
             db_timeout=_seconds(get("DB_TIMEOUT_SECONDS")),
+            flood_messages=_bounded(
+                get("FLOOD_MESSAGES"), "FLOOD_MESSAGES", 10, 2, 1000, "messages"
+            ),
+            flood_window=_bounded(
+                get("FLOOD_WINDOW_SECONDS"), "FLOOD_WINDOW_SECONDS", 10, 1, 3600, "seconds"
+            ),
+            flood_pause=_bounded(
+                get("FLOOD_PAUSE_SECONDS"), "FLOOD_PAUSE_SECONDS", 30, 1, 3600, "seconds"
+            ),
+            log_format=_choice(get("LOG_FORMAT"), "LOG_FORMAT", ("text", "json")),
+            ops_port=_ops_port(get("OPS_PORT")),
+            ops_listen=_address(get("OPS_LISTEN")),
         )
 
 
@@ -167,6 +189,35 @@ def _seconds(raw: str | None) -> float:
             "DB_TIMEOUT_SECONDS is malformed: use a number of seconds from 0.5 to 60, e.g. 3."
         )
     return float(raw)
+
+
+def _ops_port(raw: str | None) -> int:
+    if raw is None:
+        return 8080
+    if not _whole(raw) or not 0 <= int(raw) < 65536:
+        raise SettingsError("OPS_PORT is malformed: use a port from 1 to 65535, or 0 for none.")
+    return int(raw)
+
+
+def _choice(raw: str | None, name: str, choices: tuple[str, ...]) -> str:
+    if raw is None:
+        return choices[0]
+    if raw.lower() not in choices:
+        raise SettingsError(f"{name} is malformed: use one of {', '.join(choices)}.")
+    return raw.lower()
+
+
+def _address(raw: str | None) -> str:
+    if raw is None:
+        return "127.0.0.1"
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        raise SettingsError(
+            "OPS_LISTEN is malformed: use an IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0."
+        ) from None
 
 
 def _whole(raw: str) -> bool:

@@ -3,6 +3,7 @@ personal data from PostgreSQL's error details."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -45,14 +46,38 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record), self.secrets)
 
 
-def configure(*secrets: str, level: int = logging.INFO) -> None:
+class JsonFormatter(RedactingFormatter):
+    """One JSON object per line: time, level, logger, message, and a record's own fields
+    (bot/observe/updates.py gives each update's handler, outcome, latency, hashed user)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__(FORMAT, secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON line, redacted field by field."""
+        entry: dict[str, object] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": redact(record.getMessage(), self.secrets),
+        }
+        entry.update(getattr(record, "fields", None) or {})
+        if record.exc_info:
+            entry["exc"] = redact(self.formatException(record.exc_info), self.secrets)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure(*secrets: str, level: int = logging.INFO, fmt: str = "text") -> None:
     """Log to stderr; httpx's request lines (with the token in the URL) only on errors.
 
-    An exception nobody catches is printed redacted too: python-telegram-bot puts the token
-    in the message of InvalidToken, and Python's own hook would print it as it is.
+    fmt is LOG_FORMAT: "text" for people, "json" for log collectors. An exception nobody
+    catches is printed redacted too: python-telegram-bot puts the token in the message of
+    InvalidToken, and Python's own hook would print it as it is.
     """
     handler = logging.StreamHandler()
-    handler.setFormatter(RedactingFormatter(FORMAT, list(secrets)))
+    kept = list(secrets)
+    formatter = JsonFormatter(kept) if fmt == "json" else RedactingFormatter(FORMAT, kept)
+    handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -66,6 +66,13 @@ VALID = {"TELEGRAM_BOT_TOKEN": TOKEN}
         pytest.param({"DB_TIMEOUT_SECONDS": "3s"}, "DB_TIMEOUT_SECONDS", id="timeout unit"),
         pytest.param({"DB_TIMEOUT_SECONDS": "nan"}, "DB_TIMEOUT_SECONDS", id="timeout nan"),
         pytest.param({"DB_TIMEOUT_SECONDS": "-3"}, "DB_TIMEOUT_SECONDS", id="timeout negative"),
+        pytest.param({"FLOOD_MESSAGES": "1"}, "FLOOD_MESSAGES", id="flood 1"),
+        pytest.param({"FLOOD_MESSAGES": "ten"}, "FLOOD_MESSAGES", id="flood word"),
+        pytest.param({"FLOOD_WINDOW_SECONDS": "0"}, "FLOOD_WINDOW_SECONDS", id="window 0"),
+        pytest.param({"FLOOD_PAUSE_SECONDS": "3601"}, "FLOOD_PAUSE_SECONDS", id="pause long"),
+        pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT", id="log format"),
+        pytest.param({"OPS_PORT": "65536"}, "OPS_PORT", id="ops port"),
+        pytest.param({"OPS_LISTEN": "localhost:80"}, "OPS_LISTEN", id="ops listen"),
     ],
 )
 def test_a_bad_value_is_one_error_naming_the_variable(
@@ -92,6 +99,12 @@ def test_defaults_with_only_a_token() -> None:
     assert (settings.coordinator_ids, settings.staff_ids) == (frozenset(), frozenset())
     assert (settings.webhook_url, settings.port) == (None, 8443)
     assert settings.db_timeout == 3.0
+    assert (settings.flood_messages, settings.flood_window, settings.flood_pause) == (10, 10, 30)
+    assert (settings.log_format, settings.ops_port, settings.ops_listen) == (
+        "text",
+        8080,
+        "127.0.0.1",
+    )
 
 
 def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) -> None:
@@ -107,6 +120,12 @@ def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) ->
         "WEBHOOK_SECRET": "webhook-secret-value",
         "PORT": "8080",
         "DB_TIMEOUT_SECONDS": "1.5",
+        "FLOOD_MESSAGES": "5",
+        "FLOOD_WINDOW_SECONDS": "2",
+        "FLOOD_PAUSE_SECONDS": "60",
+        "LOG_FORMAT": "JSON",
+        "OPS_PORT": "0",
+        "OPS_LISTEN": "0.0.0.0",
     }
     settings = Settings.from_env(env)
     assert settings.token == TOKEN
@@ -118,6 +137,8 @@ def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) ->
     assert settings.webhook_path == "telegram/hook"
     assert settings.port == 8080
     assert settings.db_timeout == 1.5
+    assert (settings.flood_messages, settings.flood_window, settings.flood_pause) == (5, 2, 60)
+    assert (settings.log_format, settings.ops_port, settings.ops_listen) == ("json", 0, "0.0.0.0")
     for secret in (TOKEN, TOKEN.split(":")[1], "db-pass-42", "webhook-secret-value"):
         assert secret not in repr(settings)
         assert secret not in str(settings)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import repo
 from bot.db.records import Question, Reaction, Seen
+from bot.observe.metrics import QUESTIONS
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class ActivityRecorder:
     def asked(self, question: Question) -> None:
         """A question was answered (or not). Queue `seen` for the asker before: the log row
         refers to theirs."""
+        QUESTIONS.inc(str(question.outcome))  # /metrics: answered, suggested, unknown
         self._queued.questions.append(question)
         self._queued_something()
         self._limit()

@@ -100,9 +100,15 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def run_bot(
-    database_url: str, qa: QuestionAnswerer, *, rate_limit: bool = False, **overrides: Any
+    database_url: str,
+    qa: QuestionAnswerer,
+    *,
+    rate_limit: bool = False,
+    flood_control: bool = False,
+    **overrides: Any,
 ) -> AsyncIterator[Harness]:
-    """Build and run the real bot over a fresh in-process Bot API (rate_limit: as `run` does)."""
+    """Build and run the real bot over a fresh in-process Bot API (rate_limit, flood_control:
+    as `run` does)."""
     api = LocalBotApi()
     app = build_application(
         make_settings(database_url, **overrides),
@@ -110,6 +116,7 @@ async def run_bot(
         request=local_bot_request(api),
         updates_request=local_bot_request(api),
         rate_limit=rate_limit,
+        flood_control=flood_control,
     )
     app.bot_data["services"].clock = lambda: NOW
     async with running(app):

@@ -1,0 +1,1 @@
+"""Observability: metrics in Prometheus' text format, one log line per update, /health."""
