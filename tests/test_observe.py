@@ -60,7 +60,13 @@ def get(url: str) -> tuple[int, str, str]:
 class RunningBot:
     """`iuc-bot run` in long polling against an HTTP Bot API, with OPS_PORT serving."""
 
-    def __init__(self, telegram: HttpBotApi, tmp_path: Path, **env: str) -> None:
+    def __init__(
+        self,
+        telegram: HttpBotApi,
+        tmp_path: Path,
+        command: tuple[str, ...] = ("iuc-bot", "run"),
+        **env: str,
+    ) -> None:
         self.telegram = telegram
         self.port = free_port()
         self.env = {
@@ -72,16 +78,18 @@ class RunningBot:
             **env,
         }
         self.process = subprocess.Popen(
-            [*iuc_bot_command(), "run"],
+            [*iuc_bot_command(), *command[1:]] if command[0] == "iuc-bot" else list(command),
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
 
-    def health(self) -> subprocess.CompletedProcess[str]:
+    def health(
+        self, command: tuple[str, ...] = ("iuc-bot", "health")
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*iuc_bot_command(), "health"],
+            [*iuc_bot_command(), *command[1:]],
             env=self.env,
             capture_output=True,
             text=True,
