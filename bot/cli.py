@@ -104,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="apply the migrations to DATABASE_URL")
     upgrade.set_defaults(func=_db_upgrade)
+    copy = db_sub.add_parser(
+        "copy", help="copy every table into a new, empty database (e.g. SQLite to PostgreSQL)"
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="URL", help="copy from")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL", help="copy into")
+    copy.set_defaults(func=_db_copy)
 
     export = sub.add_parser("export", help="export data for coordinators")
     export_sub = export.add_subparsers(required=True, metavar="WHAT")
@@ -379,6 +385,40 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     print(
         f"{mask_password(settings.database_url)}: "
         f"at revision {migrate.current(settings.database_url)}."
+    )
+    return 0
+
+
+def _db_copy(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from bot.db import migrate
+    from bot.db.copy import CopyRefused, copy_database
+    from bot.db.url import mask_password, sync_url
+
+    source_file = (
+        make_url(sync_url(args.source)).database if args.source.startswith("sqlite") else None
+    )
+    if source_file and not Path(source_file).is_file():
+        raise OperatorError(f"--from names {source_file}, which is not a file.")
+    for option, url in (("--from", args.source), ("--to", args.target)):
+        try:
+            Settings.from_env({"DATABASE_URL": url}, need_token=False)
+        except SettingsError:
+            raise OperatorError(
+                f"{option} is malformed: use sqlite:///file.sqlite3 or "
+                "postgresql://user:password@host/db."
+            ) from None
+        # Each reachable before anything is written; an error's one line names the right one.
+        args.env = {**os.environ, "DATABASE_URL": url}
+        migrate.current(url)
+    try:
+        counts = copy_database(args.source, args.target, report=lambda line: print(line))
+    except CopyRefused as exc:
+        raise OperatorError(str(exc)) from None
+    print(
+        f"{mask_password(args.target)}: {sum(counts.values())} rows in {len(counts)} tables "
+        f"copied from {mask_password(args.source)}."
     )
     return 0
 
