@@ -113,8 +113,10 @@ def instrument(app: Application, token: str) -> None:
         app.hash_key = hashlib.sha256(b"iuc-bot user hash:" + token.encode()).digest()
     for handlers in app.handlers.values():
         for handler in handlers:
-            if not getattr(handler.callback, "_observed", False):
-                handler.callback = _observed(handler.callback)
+            # A ConversationHandler has no callback of its own: its steps' lines say "none".
+            callback = getattr(handler, "callback", None)
+            if callback is not None and not getattr(callback, "_observed", False):
+                handler.callback = _observed(callback)
 
 
 def _observed(callback: Any) -> Any:
