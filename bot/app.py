@@ -26,20 +26,16 @@ from bot.db import migrate
 from bot.db.activity import ActivityRecorder
 from bot.db.session import make_engine, make_sessions
 from bot.db.userstate import user_states
-from bot.handlers import (
-    coordinator,
-    coordinator_edit,
-    coordinator_reports,
-    flood,
-    myvisits,
-    offers,
-    other,
-    privacy,
-    questions,
-    registration,
-    start,
-)
 from bot.handlers.context import IUCContext, Services
+from bot.handlers.coordinators import reports as coordinator_reports
+from bot.handlers.coordinators.visits import edit as coordinator_edit
+from bot.handlers.coordinators.visits import handlers as coordinator
+from bot.handlers.general import flood, other, start
+from bot.handlers.myvisits import handlers as myvisits
+from bot.handlers.myvisits import offers
+from bot.handlers.privacy import handlers as privacy
+from bot.handlers.questions import handlers as questions
+from bot.handlers.registration import handlers as registration
 from bot.handlers.replies import ROW_ID
 from bot.kb.answer import QuestionAnswerer
 from bot.menus import set_menus

@@ -186,7 +186,7 @@ async def send_offers(bot: Bot, services: Services, offers: Iterable[Offer]) -> 
     if not offers:
         return
     # Imported here: the offers module belongs to the registration side of the bot.
-    from bot.handlers.offers import send_offer
+    from bot.handlers.myvisits.offers import send_offer
 
     for offer in offers:
         try:

@@ -120,7 +120,12 @@ def instrument(app: Application, token: str) -> None:
 
 
 def _observed(callback: Any) -> Any:
-    module = callback.__module__.removeprefix("bot.handlers.").removeprefix("bot.")
+    # The feature's module, not its package path: bot.handlers.questions.handlers.question
+    # is "questions.question", bot.handlers.general.other.not_text "other.not_text".
+    parts = callback.__module__.split(".")
+    if len(parts) > 1 and parts[-1] == "handlers":
+        parts.pop()
+    module = parts[-1]
     name = f"{module}.{callback.__qualname__}"
 
     @wraps(callback)

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from bot.flood import FloodGate, Verdict
-from bot.handlers.flood import GATE_KEY
+from bot.handlers.general.flood import GATE_KEY
 from bot.kb.answer import QuestionAnswerer
 from bot.observe.metrics import UPDATES
 from tests.bot.harness import Harness, run_bot

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.db.models import QuestionLog, Registration, User
-from bot.handlers.privacy import pack
+from bot.handlers.privacy.handlers import pack
 from bot.visits import service
 from tests.bot.harness import Harness, rows
 from tests.bot.visiting import answer_until, open_visit, register, start

@@ -12,8 +12,8 @@ from telegram.constants import ChatType
 
 from bot.db import repo
 from bot.encodable import encodable
-from bot.handlers import registration
 from bot.handlers.context import IUCContext, identify
+from bot.handlers.registration import handlers as registration
 from bot.handlers.replies import ROW_ID, callback, try_edit
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 

@@ -16,9 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
 from bot.db.models import Visit
-from bot.handlers import registration_steps as steps
 from bot.handlers.context import IUCContext
-from bot.handlers.registration_replies import (
+from bot.handlers.registration import steps
+from bot.handlers.registration.replies import (
     CACHED_STEP,
     KIND,
     PENDING,

@@ -15,11 +15,11 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.db.models import Draft
-from bot.handlers import myvisits_change
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.coordinator import is_coordinator
-from bot.handlers.registration_flow import answer, cancel_draft, open_visit
-from bot.handlers.registration_replies import (
+from bot.handlers.coordinators.visits.handlers import is_coordinator
+from bot.handlers.myvisits import change as myvisits_change
+from bot.handlers.registration.flow import answer, cancel_draft, open_visit
+from bot.handlers.registration.replies import (
     CACHED_STEP,
     KIND,
     PENDING,

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.db.models import Draft, Registration
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.registration_steps import Retry, read_date
+from bot.handlers.registration.steps import Retry, read_date
 from bot.handlers.replies import callback, try_edit
 from bot.handlers.visit_views import (
     field_label,

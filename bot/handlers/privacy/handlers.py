@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.db.activity import FLUSH_TIMEOUT_S
 from bot.db.session import checkpoint
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.offers import pass_on
+from bot.handlers.myvisits.offers import pass_on
 from bot.handlers.replies import MESSAGE_LIMIT, callback, split_message, try_edit
 from bot.handlers.visit_views import controller, field_label, value_text
 from bot.i18n import LANGUAGE_NAMES, Translator

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.db.models import Registration, Visit
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.myvisits_change import (
+from bot.handlers.myvisits.change import (
     CACHED,
     FIELDS,
     KIND,
@@ -26,9 +26,9 @@ from bot.handlers.myvisits_change import (
     keyboard_button,
     say,
 )
-from bot.handlers.offers import offer_keyboard, pass_on
-from bot.handlers.privacy import pack
-from bot.handlers.registration_replies import unavailable
+from bot.handlers.myvisits.offers import offer_keyboard, pass_on
+from bot.handlers.privacy.handlers import pack
+from bot.handlers.registration.replies import unavailable
 from bot.handlers.replies import try_edit
 from bot.handlers.visit_views import (
     field_label,

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.db.models import Visit
-from bot.handlers import registration_steps as steps
 from bot.handlers.context import IUCContext
+from bot.handlers.registration import steps
 from bot.handlers.replies import callback, try_edit
 from bot.i18n import Translator
 from bot.visits import service

@@ -14,8 +14,8 @@ from telegram.constants import ChatType
 from bot.db.models import Feedback, Outcome
 from bot.db.records import Question, Reaction, Seen
 from bot.encodable import encodable
-from bot.handlers import registration
 from bot.handlers.context import IUCContext, Services, identify, language_for
+from bot.handlers.registration import handlers as registration
 from bot.handlers.replies import (
     answer_html,
     answer_keyboard,

@@ -15,15 +15,15 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.handlers.context import IUCContext
-from bot.handlers.coordinator import coordinator_only, is_coordinator
-from bot.handlers.coordinator_changes import (
+from bot.handlers.coordinators.visits.changes import (
     apply_capacity,
     apply_dates,
     ask_step,
     create,
     save_step,
 )
-from bot.handlers.coordinator_steps import (
+from bot.handlers.coordinators.visits.handlers import coordinator_only, is_coordinator
+from bot.handlers.coordinators.visits.steps import (
     ALL_ROLES,
     HOST_CITIES,
     KIND,
