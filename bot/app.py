@@ -29,7 +29,7 @@ from bot.db.userstate import user_states
 from bot.handlers.context import IUCContext, Services
 from bot.handlers.coordinators import reports as coordinator_reports
 from bot.handlers.coordinators.visits import edit as coordinator_edit
-from bot.handlers.coordinators.visits import handlers as coordinator
+from bot.handlers.coordinators.visits import handlers as coordinator_visits
 from bot.handlers.general import flood, other, start
 from bot.handlers.myvisits import handlers as myvisits
 from bot.handlers.myvisits import offers
@@ -89,9 +89,15 @@ def build_application(
 
 
 def register_handlers(app: Application) -> None:
-    """All handlers, in the order that matters: text, commands, buttons, then the rest."""
+    """All handlers, by audience, in the order that matters: text, commands, buttons, the rest.
+
+    Callback data comes back from the client and can be stale or forged: the patterns admit
+    only what the handlers can parse (message ids fit a BIGINT, row ids see ROW_ID); the
+    prefixes do not overlap, and the last handler (a stale button) takes the rest.
+    """
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE  # edited messages and channel posts are not questions
+    # --- Everybody: questions, /start, /help, /language, /cancel. -----------------------------
     # In private chats every text is a question; in groups only what mentions the bot. Most
     # updates are questions, so these are tried first: no command or button handler below
     # can take a text that is not a command, so the order changes nothing else.
@@ -107,21 +113,28 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", start.help_command, filters=new))
     app.add_handler(CommandHandler("language", start.language, filters=new))
     app.add_handler(CommandHandler("cancel", start.cancel, filters=new))
+    for handler, pattern in (
+        (start.language_chosen, r"^lang:"),
+        (questions.suggestion_picked, r"^qp:[0-9]{1,18}:"),
+        (questions.none_of_these, r"^qn:[0-9]{1,18}\Z"),
+        (questions.feedback, r"^qf:[0-9]{1,18}:[yn]\Z"),
+    ):
+        app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     # --- Coordinators: /visits, /registrations, /export and the visit buttons. -------------
     # Private chats only (a CSV of names must not land in a group). Every handler re-checks
     # COORDINATOR_IDS itself and refuses others politely, so the commands never fall through
     # to "unknown command"; the callback patterns admit only what the handlers parse.
     coordinators = filters.User(user_id=app.bot_data["services"].settings.coordinator_ids)
     for name, handler in (
-        ("visits", coordinator.visits),
+        ("visits", coordinator_visits.visits),
         ("registrations", coordinator_reports.registrations),
         ("export", coordinator_reports.export),
     ):
         app.add_handler(CommandHandler(name, handler, filters=new & private))
     for handler, pattern in (
-        (coordinator.show_visit, rf"^cv:show:{ROW_ID}\Z"),
-        (coordinator.set_status, rf"^cv:(open|close):{ROW_ID}\Z"),
-        (coordinator.send_link, rf"^cv:link:{ROW_ID}\Z"),
+        (coordinator_visits.show_visit, rf"^cv:show:{ROW_ID}\Z"),
+        (coordinator_visits.set_status, rf"^cv:(open|close):{ROW_ID}\Z"),
+        (coordinator_visits.send_link, rf"^cv:link:{ROW_ID}\Z"),
         (coordinator_edit.change_visit, rf"^cv:(dates|cap):{ROW_ID}\Z"),
         (coordinator_edit.new_visit, r"^cv:new\Z"),
         (coordinator_edit.button, r"^ce:((city|role):[a-z-]{1,32}|skip|done|create|cancel)\Z"),
@@ -139,11 +152,10 @@ def register_handlers(app: Application) -> None:
         CommandHandler("cancel", coordinator_edit.cancel, filters=new & private & coordinators),
         group=-2,
     )
-    # --- end of the coordinators' handlers ---------------------------------------------------
     # --- Delegates: /register (and /start visit_<id>), /myvisits, offers, /mydata, /forget_me.
     # The conversation's step is in the database (a draft), not in a ConversationHandler: the
     # question handler reads, for every message, whether the user has a draft, and hands a
-    # typed answer to the open conversation. /cancel (in start.py) deletes the draft.
+    # typed answer to the open conversation. /cancel (general/start.py) deletes the draft.
     for name, handler in (
         ("register", registration.register),
         ("myvisits", myvisits.myvisits),
@@ -159,17 +171,12 @@ def register_handlers(app: Application) -> None:
         (privacy.forget_chosen, r"^pv:(forget|keep)\Z"),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
-    # --- end of the delegates' handlers --------------------------------------------------------
-    # Callback data comes back from the client and can be stale or forged: the patterns admit
-    # only what the handlers can parse (message ids fit a BIGINT, row ids see ROW_ID), the
-    # last handler the rest.
-    app.add_handler(CallbackQueryHandler(start.language_chosen, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(questions.suggestion_picked, pattern=r"^qp:[0-9]{1,18}:"))
-    app.add_handler(CallbackQueryHandler(questions.none_of_these, pattern=r"^qn:[0-9]{1,18}\Z"))
-    app.add_handler(CallbackQueryHandler(questions.feedback, pattern=r"^qf:[0-9]{1,18}:[yn]\Z"))
+    # --- Last, for everybody: what no handler above took, and errors. ------------------------
     app.add_handler(CallbackQueryHandler(other.stale_button))
     app.add_handler(
-        MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other.not_text)
+        MessageHandler(
+            new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other.not_text
+        )
     )
     # After the CommandHandlers: only commands none of them took (typos, other bots' commands).
     app.add_handler(MessageHandler(new & private & filters.COMMAND, other.unknown_command))

@@ -10,7 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.db.models import Visit
 from bot.handlers.context import IUCContext
-from bot.handlers.coordinators.visits.handlers import coordinator_only, places_text, role_label
+from bot.handlers.coordinators.access import coordinator_only
+from bot.handlers.coordinators.visits.views import places_text, role_label
 from bot.handlers.replies import callback, split_message
 from bot.handlers.visit_notices import visit_title
 from bot.i18n import Translator

@@ -1,0 +1,1 @@
+"""Free-text questions, suggestion picks, "none of these" and feedback."""

@@ -16,7 +16,7 @@ from telegram.constants import ChatType
 
 from bot.db.models import Draft
 from bot.handlers.context import IUCContext, identify
-from bot.handlers.coordinators.visits.handlers import is_coordinator
+from bot.handlers.coordinators.access import is_coordinator
 from bot.handlers.myvisits import change as myvisits_change
 from bot.handlers.registration.flow import answer, cancel_draft, open_visit
 from bot.handlers.registration.replies import (

@@ -1,0 +1,2 @@
+"""/visits and the visit buttons (handlers, views), creating or changing a visit (edit, steps,
+changes)."""

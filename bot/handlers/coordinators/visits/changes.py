@@ -13,8 +13,8 @@ from telegram import Update
 
 from bot.db.models import Visit
 from bot.handlers.context import IUCContext
-from bot.handlers.coordinators.visits.handlers import card_html, card_keyboard, share_link
 from bot.handlers.coordinators.visits.steps import KIND, prompt
+from bot.handlers.coordinators.visits.views import card_html, card_keyboard, share_link
 from bot.handlers.visit_notices import notify_date_change, send_offers, when_text
 from bot.i18n import Translator
 from bot.visits import service

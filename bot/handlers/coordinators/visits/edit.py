@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.handlers.context import IUCContext
+from bot.handlers.coordinators.access import coordinator_only, is_coordinator
 from bot.handlers.coordinators.visits.changes import (
     apply_capacity,
     apply_dates,
@@ -22,7 +23,6 @@ from bot.handlers.coordinators.visits.changes import (
     create,
     save_step,
 )
-from bot.handlers.coordinators.visits.handlers import coordinator_only, is_coordinator
 from bot.handlers.coordinators.visits.steps import (
     ALL_ROLES,
     HOST_CITIES,

@@ -11,132 +11,23 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.db.models import Visit
-from bot.handlers.context import IUCContext, identify
+from bot.handlers.context import IUCContext
+from bot.handlers.coordinators.access import coordinator_only
+from bot.handlers.coordinators.visits.views import (
+    card_html,
+    card_keyboard,
+    places_text,
+    share_link,
+    status_label,
+)
 from bot.handlers.replies import callback, split_message, try_edit
-from bot.handlers.visit_notices import city_name, visit_title, when_text
+from bot.handlers.visit_notices import city_name, visit_title
 from bot.i18n import Translator
 from bot.kb.model import KnowledgeBase, Record
 from bot.visits import service
-from bot.visits.rules import Role, VisitStatus
+from bot.visits.rules import VisitStatus
 
 MAX_LISTED_BUTTONS = 30
-
-
-def is_coordinator(update: Update, context: IUCContext) -> bool:
-    """Whether the sender is listed in COORDINATOR_IDS."""
-    user = update.effective_user
-    return user is not None and user.id in context.services.settings.coordinator_ids
-
-
-async def coordinator_only(update: Update, context: IUCContext) -> Translator | None:
-    """The coordinator's translator; None, after a polite refusal, for anyone else."""
-    t = await identify(update, context)
-    if is_coordinator(update, context):
-        return t
-    refusal = t.gettext("Sorry, only the programme coordinators can do this.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(refusal, show_alert=True)
-    else:
-        await update.effective_message.reply_html(refusal)
-    return None
-
-
-def status_label(t: Translator, status: str) -> str:
-    """A visit status in words."""
-    labels = {
-        VisitStatus.DRAFT: t.pgettext("visit status", "draft"),
-        VisitStatus.OPEN: t.pgettext("visit status", "open for registration"),
-        VisitStatus.CLOSED: t.pgettext("visit status", "registration closed"),
-        # Translators: also shown after knowledge-base meetings, so use a
-        # form that agrees with any noun (sk "ukončené", not "minulá").
-        VisitStatus.PAST: t.pgettext("visit status", "past"),
-    }
-    return labels.get(VisitStatus(status), status)
-
-
-def role_label(t: Translator, role: str) -> str:
-    """A registration role in words (plural, as in a list of who may come)."""
-    labels = {
-        Role.DELEGATE: t.pgettext("visit roles", "Delegates"),
-        Role.EXPERT: t.pgettext("visit roles", "Experts"),
-        Role.INTERPRETER: t.pgettext("visit roles", "Interpreters"),
-        Role.PRESS: t.pgettext("visit roles", "Press"),
-        Role.OTHER: t.pgettext("visit roles", "Others"),
-    }
-    return labels.get(Role(role), role) if role in {r.value for r in Role} else role
-
-
-def places_text(t: Translator, held: int, capacity: int) -> str:
-    """How many places are taken: 3 of 10 places taken."""
-    return t.ngettext(
-        "{held} of {capacity} place taken", "{held} of {capacity} places taken", capacity
-    ).format(held=held, capacity=capacity)
-
-
-def share_link(context: IUCContext, visit_id: int) -> str:
-    """The deep link that opens the registration for this visit."""
-    return f"https://t.me/{context.bot.username}?start=visit_{visit_id}"
-
-
-def card_html(t: Translator, visit: Visit, kb: KnowledgeBase, link: str) -> str:
-    """Everything about one visit a coordinator needs, as HTML."""
-    deadline = (
-        t.gettext("Registration until: {date}").format(date=t.date(visit.registration_deadline))
-        if visit.registration_deadline
-        else t.gettext("Registration until the visit starts")
-    )
-    titles = "\n".join(
-        f"{escape(lang)}: {escape(title, quote=False)}" for lang, title in visit.titles.items()
-    )
-    lines = [
-        f"<b>#{visit.id} {visit_title(visit, t.lang)}</b>",
-        t.gettext("Status: {status}").format(status=status_label(t, visit.status)),
-        titles,
-        t.gettext("When: {when}").format(when=when_text(t, visit)),
-        t.gettext("Where: {venue}, {city}").format(
-            venue=escape(visit.venue, quote=False),
-            city=escape(city_name(kb, visit.host_city, t.lang), quote=False),
-        ),
-        places_text(t, visit.held, visit.capacity),
-        deadline,
-        t.gettext("Who may register: {roles}").format(
-            roles=t.join([role_label(t, r) for r in visit.roles])
-        ),
-        t.gettext("Registration link: {link}").format(link=escape(link)),
-    ]
-    return "\n".join(lines)
-
-
-def card_keyboard(t: Translator, visit: Visit) -> InlineKeyboardMarkup:
-    """The actions that fit the visit's status."""
-
-    def button(label: str, action: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(label, callback_data=callback("cv", action, visit.id))
-
-    rows: list[list[InlineKeyboardButton]] = []
-    if visit.status in (VisitStatus.DRAFT, VisitStatus.CLOSED):
-        rows.append([button(t.pgettext("visit button", "Open for registration"), "open")])
-    elif visit.status == VisitStatus.OPEN:
-        rows.append([button(t.pgettext("visit button", "Close registration"), "close")])
-    if visit.status != VisitStatus.PAST:
-        rows.append(
-            [
-                button(t.pgettext("visit button", "Change dates"), "dates"),
-                button(t.pgettext("visit button", "Change capacity"), "cap"),
-            ]
-        )
-        rows.append([button(t.pgettext("visit button", "Share link"), "link")])
-    rows.append(
-        [
-            InlineKeyboardButton(
-                t.pgettext("visit button", "Registrations"), callback_data=callback("cr", visit.id)
-            ),
-            InlineKeyboardButton(
-                t.pgettext("visit button", "Export CSV"), callback_data=callback("cx", visit.id)
-            ),
-        ]
-    )
-    return InlineKeyboardMarkup(rows)
 
 
 def seed_meetings(kb: KnowledgeBase) -> list[Record]:

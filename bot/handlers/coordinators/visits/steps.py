@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.handlers.coordinators.visits.handlers import role_label
+from bot.handlers.coordinators.visits.views import role_label
 from bot.handlers.replies import callback
 from bot.i18n import Translator
 from bot.kb.model import KnowledgeBase
