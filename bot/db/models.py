@@ -106,6 +106,10 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     telegram_language: Mapped[str | None] = mapped_column(String(16))
     first_name: Mapped[str | None] = mapped_column(String(256))
+    # Lower-cased, without the "@": coordinators name people by it in /grant and /revoke.
+    # Indexed, not unique: a username freed by one person may be taken by another, and the
+    # rows of both are only refreshed when each writes again.
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     subscribed: Mapped[bool] = mapped_column(default=True, server_default=true())
@@ -270,3 +274,31 @@ class ReminderSent(Base):
 
     def __repr__(self) -> str:
         return f"ReminderSent(registration_id={self.registration_id}, kind={self.kind!r})"
+
+
+# The roles a coordinator can grant; a delegate is anyone without a row.
+GRANTED_ROLES = ("staff", "coordinator")
+
+
+class RoleGrant(Base):
+    """A role granted in the bot (/grant): read by every privileged handler, in every process.
+
+    Not tied to users by a foreign key: a coordinator may grant a role by numeric id to
+    someone who has not written to the bot yet. COORDINATOR_IDS and STAFF_IDS hold beside
+    these rows (bot/roles.py); they are never written here.
+    """
+
+    __tablename__ = "roles"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ({})".format(", ".join(f"'{r}'" for r in GRANTED_ROLES)), name="role"
+        ),
+    )
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[int | None] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"RoleGrant(telegram_id={self.telegram_id}, role={self.role!r})"

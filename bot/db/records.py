@@ -16,6 +16,7 @@ class Seen:
     telegram_language: str | None
     first_name: str | None
     at: datetime
+    username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from bot.encodable import encodable
 MISSED_OUTCOMES = (Outcome.UNKNOWN, Outcome.NONE_OF_THESE)
 _LANGUAGE_CODE_MAX = User.__table__.c.telegram_language.type.length
 _FIRST_NAME_MAX = User.__table__.c.first_name.type.length
+_USERNAME_MAX = User.__table__.c.username.type.length
 
 
 def _storable(text: str | None, limit: int | None = None) -> str | None:
@@ -36,6 +37,14 @@ def _storable(text: str | None, limit: int | None = None) -> str | None:
     return text if limit is None else text[:limit]
 
 
+def normal_username(username: str | None) -> str | None:
+    """A username as stored and looked up: without "@", lower-cased (Telegram's usernames are
+    case-insensitive)."""
+    if not username:
+        return None
+    return _storable(username.removeprefix("@").lower(), _USERNAME_MAX) or None
+
+
 async def touch_user(
     session: AsyncSession,
     telegram_id: int,
@@ -43,11 +52,13 @@ async def touch_user(
     telegram_language: str | None,
     first_name: str | None,
     now: datetime,
+    username: str | None = None,
 ) -> User:
-    """Insert the user or refresh last_seen, language_code and name; safe under concurrency."""
+    """Insert the user or refresh last_seen, language_code, name and username; safe under
+    concurrency."""
     result = await session.execute(
         _touch_statement(session.get_bind().dialect.name, returning=True),
-        _seen_params(telegram_id, telegram_language, first_name, now),
+        _seen_params(telegram_id, telegram_language, first_name, now, username),
         execution_options={"populate_existing": True},
     )
     return result.scalar_one()
@@ -58,17 +69,25 @@ async def touch_users(session: AsyncSession, seen: Sequence[Seen]) -> None:
     if seen:
         await session.execute(
             _touch_statement(session.get_bind().dialect.name, returning=False),
-            [_seen_params(s.telegram_id, s.telegram_language, s.first_name, s.at) for s in seen],
+            [
+                _seen_params(s.telegram_id, s.telegram_language, s.first_name, s.at, s.username)
+                for s in seen
+            ],
         )
 
 
 def _seen_params(
-    telegram_id: int, telegram_language: str | None, first_name: str | None, at: datetime
+    telegram_id: int,
+    telegram_language: str | None,
+    first_name: str | None,
+    at: datetime,
+    username: str | None,
 ) -> dict[str, Any]:
     return {
         "telegram_id": telegram_id,
         "telegram_language": _storable(telegram_language, _LANGUAGE_CODE_MAX),
         "first_name": _storable(first_name, _FIRST_NAME_MAX),
+        "username": normal_username(username),
         "first_seen": at,
         "last_seen": at,
         "subscribed": True,
@@ -100,6 +119,9 @@ def _touch_statement(dialect: str, *, returning: bool) -> Any:
                 excluded.telegram_language, users.telegram_language
             ),
             "first_name": func.coalesce(excluded.first_name, users.first_name),
+            # Telegram sends the username whenever there is one: a newer message without it
+            # means it was removed (and may now be someone else's).
+            "username": case((newer, excluded.username), else_=users.username),
             # Someone who writes to the bot has unblocked it, unless the block came later (or
             # at once: the reply to this very message was refused).
             "blocked_at": case(

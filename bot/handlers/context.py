@@ -102,6 +102,7 @@ async def record_user(session: AsyncSession, update: Update, services: Services)
         telegram_language=user.language_code,
         first_name=user.first_name,
         now=services.clock(),
+        username=user.username,
     )
     return row.language
 

@@ -42,15 +42,24 @@ class UpdateBuilder:
         return {"update_id": update_id, field: payload}
 
     def user(
-        self, user_id: int, *, first_name: str | None = None, language_code: str | None = "en"
+        self,
+        user_id: int,
+        *,
+        first_name: str | None = None,
+        language_code: str | None = "en",
+        username: str | None = None,
     ) -> JSON:
-        """A User object; it is remembered, so later updates and chats reuse the name."""
+        """A User object; it is remembered, so later updates and chats reuse the name and the
+        username (username="" removes it, as a user can)."""
         known = self.users.get(user_id, {})
         data: JSON = {
             "id": user_id,
             "is_bot": False,
             "first_name": first_name or known.get("first_name") or f"User {user_id}",
         }
+        name = known.get("username") if username is None else username
+        if name:
+            data["username"] = name
         if language_code:  # Telegram omits language_code when the client does not send one
             data["language_code"] = language_code
         self.users[user_id] = data
@@ -80,6 +89,7 @@ class UpdateBuilder:
         language_code: str | None = "en",
         first_name: str | None = None,
         title: str | None = None,
+        username: str | None = None,
         **fields: Any,
     ) -> JSON:
         if chat_id is None:
@@ -89,7 +99,7 @@ class UpdateBuilder:
         message: JSON = {"message_id": self.new_message_id(chat_id)}
         if user_id is not None:
             message["from"] = self.user(
-                user_id, first_name=first_name, language_code=language_code
+                user_id, first_name=first_name, language_code=language_code, username=username
             )
         message["chat"] = self.chat(chat_id, chat_type, title=title)
         message["date"] = self.now()
@@ -108,8 +118,13 @@ class UpdateBuilder:
         title: str | None = None,
         entities: list[JSON] | None = None,
         reply_to_message_id: int | None = None,
+        username: str | None = None,
+        forward_origin: JSON | None = None,
     ) -> JSON:
-        """A text message from a user; a leading /command gets its bot_command entity."""
+        """A text message from a user; a leading /command gets its bot_command entity.
+
+        forward_origin: the message is a forward, as Telegram describes its origin
+        (see `forward_origin`)."""
         if entities is None:
             match = _COMMAND.match(text)
             entities = (
@@ -126,12 +141,26 @@ class UpdateBuilder:
             title=title,
             text=text,
             entities=entities or None,
+            username=username,
+            forward_origin=forward_origin,
         )
         if reply_to_message_id is not None:
             message["reply_to_message"] = self.message_json(
                 message["chat"]["id"], reply_to_message_id
             )
         return self._update("message", message)
+
+    def forward_origin(
+        self, sender_id: int | None = None, *, hidden_name: str = "Hidden Sender"
+    ) -> JSON:
+        """Where a forwarded message came from: the sender, or (privacy settings hide them)
+        only the name they go by."""
+        if sender_id is None:
+            return {"type": "hidden_user", "date": self.now(), "sender_user_name": hidden_name}
+        known = self.users.get(sender_id) or {"id": sender_id, "first_name": f"User {sender_id}"}
+        # A forward names the sender without their language.
+        sender = {key: value for key, value in known.items() if key != "language_code"}
+        return {"type": "user", "date": self.now(), "sender_user": {"is_bot": False, **sender}}
 
     def group_message_update(
         self,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Draft, QuestionLog, Registration, User, Visit
+from bot.db.models import Draft, QuestionLog, Registration, RoleGrant, User, Visit
 from bot.visits.registry import withdraw
 from bot.visits.results import Erasure, Offer
 from bot.visits.rules import ACTIVE_STATUSES, ANSWER_FIELDS, RegistrationStatus, VisitError
@@ -30,6 +30,7 @@ _USER_FIELDS = (
     "language",
     "telegram_language",
     "first_name",
+    "username",
     "first_seen",
     "last_seen",
     "subscribed",
@@ -80,6 +81,12 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
     created = await session.scalars(
         select(Visit).where(Visit.created_by == telegram_id).order_by(Visit.id)
     )
+    # Their own role, and the roles they granted others (which name them as the granter).
+    roles = await session.scalars(
+        select(RoleGrant)
+        .where(or_(RoleGrant.telegram_id == telegram_id, RoleGrant.granted_by == telegram_id))
+        .order_by(RoleGrant.telegram_id)
+    )
     return {
         "telegram_id": telegram_id,
         "user": None
@@ -109,6 +116,15 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
             for q in questions
         ],
         "visits_created": [{"id": v.id, "titles": dict(v.titles)} for v in created],
+        "roles": [
+            {
+                "telegram_id": r.telegram_id,
+                "role": r.role,
+                "granted_by": r.granted_by,
+                "granted_at": _plain(r.granted_at),
+            }
+            for r in roles
+        ],
     }
 
 
@@ -206,7 +222,9 @@ async def forget(
     Active registrations are withdrawn first (a freed place is offered to the next person:
     send the Erasure's offers); then every registration loses its personal fields (status,
     role and dates stay), drafts and the user row are deleted, logged questions lose their
-    words and their chat and message ids, and visits the person created lose their creator.
+    words and their chat and message ids, visits the person created lose their creator, a
+    role granted to them in the bot goes (COORDINATOR_IDS and STAFF_IDS are the operator's)
+    and roles they granted others stay without naming them.
     """
     withdrawn, offers = await _withdraw_active(session, telegram_id, now, offer_hours)
     result = await session.execute(
@@ -223,6 +241,13 @@ async def forget(
         update(Visit)
         .where(Visit.created_by == telegram_id)
         .values(created_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(delete(RoleGrant).where(RoleGrant.telegram_id == telegram_id))
+    await session.execute(
+        update(RoleGrant)
+        .where(RoleGrant.granted_by == telegram_id)
+        .values(granted_by=None)
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(User).where(User.telegram_id == telegram_id))

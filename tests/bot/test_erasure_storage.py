@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import roles
 from bot.db.models import Base
 from bot.kb.answer import QuestionAnswerer
 from bot.visits import service
@@ -22,6 +23,7 @@ from tests.bot.visiting import answer_until, label, open_visit, start
 
 PERSON, OTHER = 4242, 5151
 FIRST_NAME = "FirstForget"
+USERNAME = "UserForget"
 QUESTION = "QSECRET when was the agreement between the cities signed?"
 ANSWERS = {
     "full_name": ("text", "Zuzana Forgetova"),
@@ -31,7 +33,16 @@ ANSWERS = {
     "email": ("text", "zuzana@forget.example"),
 }
 # What must be gone, compared case-insensitively (the e-mail's "zuzana" as well as the name's).
-SECRETS = ("Zuzana", "Forgetova", "OrgForget", "CityForget", "FORGETDIET", "QSECRET", FIRST_NAME)
+SECRETS = (
+    "Zuzana",
+    "Forgetova",
+    "OrgForget",
+    "CityForget",
+    "FORGETDIET",
+    "QSECRET",
+    FIRST_NAME,
+    USERNAME,
+)
 
 
 async def register_as(bot: Harness, user: int, visit_id: int, **answers: tuple[str, str]) -> None:
@@ -57,7 +68,7 @@ async def leave_traces(bot: Harness) -> None:
     await open_visit(bot, created_by=PERSON, titles={"en": "Created by the person"})
     await bot.send(OTHER, "CONTROLQ when was the agreement signed?", first_name="Controlla")
     await register_as(bot, OTHER, full.id, full_name=("text", "Control Person"))
-    [answer] = await bot.send(PERSON, QUESTION, first_name=FIRST_NAME)
+    [answer] = await bot.send(PERSON, QUESTION, first_name=FIRST_NAME, username=USERNAME)
     helpful = [label for label, _ in bot.api.buttons(answer) if "👍" in label]
     if helpful:
         await bot.press(PERSON, answer, helpful[0])
@@ -70,6 +81,14 @@ async def leave_traces(bot: Harness) -> None:
     await register_as(bot, PERSON, full.id, **ANSWERS)  # waitlisted
     await start(bot, PERSON, "en", drafting)
     await answer_until(bot, PERSON, "en", "role", **ANSWERS)  # a draft up to the role
+    # A role granted to the person, and one they granted (which names them as the granter).
+    services = bot.app.bot_data["services"]
+    nobody = roles.Configured()
+    async with services.sessions.begin() as session:
+        for who, by in ((PERSON, OTHER), (OTHER, PERSON)):
+            await roles.grant(
+                session, who, roles.Role.STAFF, by=by, now=services.clock(), configured=nobody
+            )
 
 
 async def every_value(bot: Harness) -> list[tuple[str, dict[str, Any]]]:
@@ -109,6 +128,7 @@ async def test_nothing_links_to_the_person_after_forget_me(bot: Harness) -> None
         "registrations",
         "drafts",
         "visits",
+        "roles",
     }
     assert await forget(bot, PERSON) == (
         "Your personal data is erased; 2 registrations were anonymised.\n"
@@ -120,7 +140,7 @@ async def test_nothing_links_to_the_person_after_forget_me(bot: Harness) -> None
     assert traces(after, PERSON, SECRETS) == []
     # The other person is untouched, and the walk finds them.
     other = traces(after, OTHER, ("Control Person", "CONTROLQ", "Controlla"))
-    assert {table for table, *_ in other} == {"users", "question_log", "registrations"}
+    assert {table for table, *_ in other} == {"users", "question_log", "registrations", "roles"}
 
 
 def leaves(value: Any) -> list[str]:
@@ -149,6 +169,7 @@ async def test_mydata_shows_every_stored_value_that_links_to_the_person(bot: Har
         "drafts": shown["drafts"],
         "question_log": shown["questions"],
         "visits": shown["visits_created"],
+        "roles": shown["roles"],
     }
     count = {table: sum(1 for t, _ in stored if t == table) for table in sections}
     assert count == {table: len(rows) for table, rows in sections.items()}

@@ -17,7 +17,15 @@ from bot.db import migrate
 from bot.db.models import Base
 from bot.db.url import sync_url
 
-ALL_TABLES = {"users", "question_log", "visits", "registrations", "drafts", "reminders_sent"}
+ALL_TABLES = {
+    "users",
+    "question_log",
+    "visits",
+    "registrations",
+    "drafts",
+    "reminders_sent",
+    "roles",
+}
 
 
 def _tables(url: str) -> set[str]:
@@ -90,7 +98,11 @@ def test_each_revision_adds_its_tables(db_url: str) -> None:
     migrate.upgrade(db_url, "0001")
     assert _tables(db_url) - {"alembic_version"} == {"users", "question_log"}
     migrate.upgrade(db_url, "0002")
+    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - {"roles"}
+    migrate.upgrade(db_url, "0005")
     assert _tables(db_url) - {"alembic_version"} == ALL_TABLES
+    migrate.downgrade(db_url, "0004")
+    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - {"roles"}
     migrate.downgrade(db_url, "0001")
     assert _tables(db_url) - {"alembic_version"} == {"users", "question_log"}
 

@@ -121,6 +121,7 @@ async def test_forget_withdraws_then_erases_the_person(sessions: Sessions, now: 
         "drafts": [],
         "questions": [],
         "visits_created": [],
+        "roles": [],
     }
     assert bob["registrations"][0]["full_name"] == "Bob Smith"
     assert (await visit_row(sessions, visit_id)).held == 1

@@ -49,7 +49,7 @@ async def question(update: Update, context: IUCContext) -> None:
     private = update.effective_chat.type == ChatType.PRIVATE
     user = update.effective_user
     now = services.clock()
-    services.activity.seen(Seen(user.id, user.language_code, user.first_name, now))
+    services.activity.seen(Seen(user.id, user.language_code, user.first_name, now, user.username))
     try:
         chosen, has_draft = await services.user_states(user.id)
     except SQLAlchemyError:
