@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import jobs
+from bot import jobs, roles
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.activity import ActivityRecorder
@@ -212,7 +212,13 @@ def _post_init(services: Services, migrate_on_start: bool):
         # No message waits for the recorder: its batches have a longer limit of their own.
         services.activity = ActivityRecorder(services.sessions.factory)
         services.activity.start()
-        await set_menus(app.bot, services.settings.coordinator_ids)
+        # Everybody holding a role (the settings' and the granted ones) gets their menu.
+        async with services.sessions() as session:
+            holders = await roles.holders(
+                session,
+                roles.Configured(services.settings.coordinator_ids, services.settings.staff_ids),
+            )
+        await set_menus(app.bot, holders)
         jobs.schedule(app)  # reminders, offers, past visits, purge: see bot/jobs.py
         # What is alive now (above all the knowledge index: hundreds of thousands of objects)
         # lives as long as the bot. Frozen, it is no longer walked by every full collection,

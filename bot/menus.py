@@ -1,14 +1,20 @@
-"""Command menus and the bot's descriptions, per language, set at start-up."""
+"""Command menus and the bot's descriptions, per language and per role.
+
+Everybody sees the default menu (a delegate's). Each person holding a role gets a menu of
+their own (BotCommandScopeChat, one per language), set at start-up for everyone holding one
+and again whenever their role changes. The same lists make each person's /help.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from bot.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +33,38 @@ def commands(t: Translator) -> list[BotCommand]:
     ]
 
 
-def coordinator_commands(t: Translator) -> list[BotCommand]:
-    """The commands a coordinator sees: everyone's, then the coordinators' own."""
+def staff_own_commands(t: Translator) -> list[BotCommand]:
+    """The commands of staff (and coordinators), beyond everyone's."""
+    return []
+
+
+def coordinator_own_commands(t: Translator) -> list[BotCommand]:
+    """The commands of coordinators alone."""
     return [
-        *commands(t),
         BotCommand("visits", t.pgettext("command menu", "Visits: create, open, change")),
         BotCommand("registrations", t.pgettext("command menu", "Registrations of a visit")),
         BotCommand("export", t.pgettext("command menu", "Registrations as a CSV file")),
     ]
+
+
+def own_commands(t: Translator, role: Role) -> list[BotCommand]:
+    """What a role adds to everyone's commands (nothing for a delegate)."""
+    found = []
+    if role >= Role.STAFF:
+        found += staff_own_commands(t)
+    if role >= Role.COORDINATOR:
+        found += coordinator_own_commands(t)
+    return found
+
+
+def commands_for(t: Translator, role: Role) -> list[BotCommand]:
+    """A person's whole menu: everyone's commands, then their role's own."""
+    return [*commands(t), *own_commands(t, role)]
+
+
+def coordinator_commands(t: Translator) -> list[BotCommand]:
+    """The commands a coordinator sees: everyone's, then the coordinators' own."""
+    return commands_for(t, Role.COORDINATOR)
 
 
 def description(t: Translator) -> str:
@@ -53,11 +83,9 @@ def short_description(t: Translator) -> str:
     )
 
 
-async def set_menus(bot: Bot, coordinator_ids: Iterable[int] = ()) -> None:
-    """Set commands and descriptions for every language, and the default (English) ones.
-
-    Each coordinator gets their own chat-scoped menu (per language) with their commands;
-    everybody else keeps the default one.
+async def set_menus(bot: Bot, holders: Mapping[int, Role] | None = None) -> None:
+    """Set commands and descriptions for every language, and the default (English) ones;
+    then the menu of each person holding a role.
 
     A Bot API server that lacks one of these methods (some self-hosted ones) costs the menu,
     not the bot: failures are logged and start-up goes on.
@@ -75,17 +103,24 @@ async def set_menus(bot: Bot, coordinator_ids: Iterable[int] = ()) -> None:
                 log.warning(
                     "could not set the %s menu (%s): %s", lang or "default", call.__name__, exc
                 )
-    for chat_id in sorted(coordinator_ids):
-        for lang in (None, *LANGUAGES):
-            t = Translator(lang or DEFAULT_LANGUAGE)
-            try:
-                await bot.set_my_commands(
-                    coordinator_commands(t),
-                    scope=BotCommandScopeChat(chat_id),
-                    language_code=lang,
-                )
-            except TelegramError as exc:
-                # "chat not found" until the coordinator has written to the bot once.
-                log.warning(
-                    "could not set coordinator %s's %s menu: %s", chat_id, lang or "default", exc
-                )
+    for chat_id, role in sorted((holders or {}).items()):
+        await set_person_menu(bot, chat_id, role)
+
+
+async def set_person_menu(bot: Bot, chat_id: int, role: Role) -> bool:
+    """Give one person the menu of their role, in every language (a delegate: the default
+    menu again). False when Telegram refused, as it does for "chat not found" until the person
+    has written to the bot once."""
+    done = True
+    for lang in (None, *LANGUAGES):
+        scope = BotCommandScopeChat(chat_id)
+        try:
+            if role == Role.DELEGATE:
+                await bot.delete_my_commands(scope=scope, language_code=lang)
+            else:
+                t = Translator(lang or DEFAULT_LANGUAGE)
+                await bot.set_my_commands(commands_for(t, role), scope=scope, language_code=lang)
+        except TelegramError as exc:
+            log.warning("could not set %s's %s menu: %s", chat_id, lang or "default", exc)
+            done = False
+    return done
