@@ -30,7 +30,7 @@ from bot.handlers.context import IUCContext, Services
 from bot.handlers.coordinators import reports as coordinator_reports
 from bot.handlers.coordinators.visits import edit as coordinator_edit
 from bot.handlers.coordinators.visits import handlers as coordinator_visits
-from bot.handlers.general import flood, other, start
+from bot.handlers.general import flood, other, start, subscription
 from bot.handlers.myvisits import handlers as myvisits
 from bot.handlers.myvisits import offers
 from bot.handlers.privacy import handlers as privacy
@@ -152,7 +152,8 @@ def register_handlers(app: Application) -> None:
         CommandHandler("cancel", coordinator_edit.cancel, filters=new & private & coordinators),
         group=-2,
     )
-    # --- Delegates: /register (and /start visit_<id>), /myvisits, offers, /mydata, /forget_me.
+    # --- Delegates: /register (and /start visit_<id>), /myvisits, offers, /mydata, /forget_me,
+    # /subscribe and /unsubscribe (announcements).
     # The conversation's step is in the database (a draft), not in a ConversationHandler: the
     # question handler reads, for every message, whether the user has a draft, and hands a
     # typed answer to the open conversation. /cancel (general/start.py) deletes the draft.
@@ -161,6 +162,8 @@ def register_handlers(app: Application) -> None:
         ("myvisits", myvisits.myvisits),
         ("mydata", privacy.mydata),
         ("forget_me", privacy.forget_me),
+        ("subscribe", subscription.subscribe),
+        ("unsubscribe", subscription.unsubscribe),
     ):
         app.add_handler(CommandHandler(name, handler, filters=new & private))
     for handler, pattern in (

@@ -169,6 +169,14 @@ async def set_language(session: AsyncSession, telegram_id: int, lang: str | None
     )
 
 
+async def set_subscribed(session: AsyncSession, telegram_id: int, subscribed: bool) -> bool:
+    """Store whether the user receives announcements (/subscribe, /unsubscribe)."""
+    return await _update_one(
+        session,
+        update(User).where(User.telegram_id == telegram_id).values(subscribed=subscribed),
+    )
+
+
 async def mark_blocked(session: AsyncSession, telegram_id: int, now: datetime) -> bool:
     """Record that the user blocked the bot; keeps the first time it was noticed."""
     return await _update_one(

@@ -80,6 +80,8 @@ COMMANDS = [
     "visits",
     "registrations",
     "export",
+    "subscribe",
+    "unsubscribe",
 ]
 
 

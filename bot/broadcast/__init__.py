@@ -1,0 +1,1 @@
+"""Broadcasts: who receives one (audience), the coordinator's draft, and delivery."""
