@@ -30,6 +30,8 @@ def commands(t: Translator) -> list[BotCommand]:
         BotCommand("start", t.pgettext("command menu", "Start again")),
         BotCommand("mydata", t.pgettext("command menu", "Everything stored about you")),
         BotCommand("forget_me", t.pgettext("command menu", "Erase your data")),
+        BotCommand("unsubscribe", t.pgettext("command menu", "Stop the announcements")),
+        BotCommand("subscribe", t.pgettext("command menu", "Receive the announcements")),
     ]
 
 

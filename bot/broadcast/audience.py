@@ -12,11 +12,24 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Registration, User
+from bot.db.models import Registration, RoleGrant, User
 from bot.i18n import LANGUAGES
+from bot.roles import Configured, Role
 from bot.visits.rules import ACTIVE_STATUSES, RegistrationStatus
 
 
@@ -28,6 +41,10 @@ class AudienceKind(StrEnum):
     WAITING_LIST = "wait"  # a visit's waiting list
     LANGUAGE = "lang"  # the subscribers who read one language
     ROLE = "role"  # the subscribers who hold one role
+
+
+# The roles an audience can address, lowest first ("delegate", "staff", "coordinator").
+ROLE_KEYS = tuple(role.key for role in Role)
 
 
 class AudienceError(ValueError):
@@ -57,7 +74,7 @@ class Audience:
             raise AudienceError(f"{kind}: no status {self.status!r}")
         if (kind == AudienceKind.LANGUAGE) != (self.lang in LANGUAGES):
             raise AudienceError(f"{kind}: language {self.lang!r}")
-        if (kind == AudienceKind.ROLE) != (self.role is not None):
+        if (kind == AudienceKind.ROLE) != (self.role in ROLE_KEYS):
             raise AudienceError(f"{kind}: role {self.role!r}")
 
     def to_data(self) -> dict[str, Any]:
@@ -96,11 +113,32 @@ def _registered(visit_id: int, statuses: list[str]) -> ColumnElement[bool]:
     )
 
 
-def recipients(audience: Audience, default_lang: str, roles: Any = None) -> Select[Any]:
+def holds_role(key: str, configured: Configured) -> ColumnElement[bool]:
+    """Whether the user's role is exactly `key`: the higher of the settings' role and the one
+    granted in the bot (bot/roles.py), as a condition on User."""
+
+    def granted(role: Role) -> ColumnElement[bool]:
+        return exists().where(
+            RoleGrant.telegram_id == User.telegram_id, RoleGrant.role == role.key
+        )
+
+    coordinator = or_(
+        User.telegram_id.in_(sorted(configured.coordinator_ids)), granted(Role.COORDINATOR)
+    )
+    staff = or_(User.telegram_id.in_(sorted(configured.staff_ids)), granted(Role.STAFF))
+    if key == Role.COORDINATOR.key:
+        return coordinator
+    if key == Role.STAFF.key:
+        return and_(staff, not_(coordinator))
+    return not_(or_(staff, coordinator))
+
+
+def recipients(
+    audience: Audience, default_lang: str, configured: Configured | None = None
+) -> Select[Any]:
     """The select of (user_id, language) rows of everybody the audience reaches.
 
-    roles: for a ROLE audience, a callable turning the role into a condition on User (the
-    roles module's); the other kinds do not need it.
+    configured: the settings' roles (COORDINATOR_IDS, STAFF_IDS), for a ROLE audience.
     """
     language = recipient_language(default_lang)
     query = select(User.telegram_id.label("user_id"), language.label("language")).where(
@@ -117,16 +155,17 @@ def recipients(audience: Audience, default_lang: str, roles: Any = None) -> Sele
     if kind == AudienceKind.LANGUAGE:
         return query.where(language == audience.lang)
     if kind == AudienceKind.ROLE:
-        if roles is None:
-            raise AudienceError("a role audience needs the roles' condition")
-        return query.where(roles(audience.role))
+        return query.where(holds_role(audience.role or "", configured or Configured()))
     return query
 
 
 async def count_by_language(
-    session: AsyncSession, audience: Audience, default_lang: str, roles: Any = None
+    session: AsyncSession,
+    audience: Audience,
+    default_lang: str,
+    configured: Configured | None = None,
 ) -> dict[str, int]:
     """How many recipients the audience has in each language (languages with none left out)."""
-    found = recipients(audience, default_lang, roles).subquery()
+    found = recipients(audience, default_lang, configured).subquery()
     rows = await session.execute(select(found.c.language, func.count()).group_by(found.c.language))
     return {lang: int(n) for lang, n in rows}

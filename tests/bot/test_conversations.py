@@ -164,6 +164,7 @@ async def test_menus_and_descriptions_are_set_per_language(bot: Harness) -> None
         assert set(commands) == {
             *("start", "help", "language", "cancel"),
             *("register", "myvisits", "mydata", "forget_me"),
+            *("subscribe", "unsubscribe"),
         }
         assert word in commands["language"]
         assert bot.api.description(lang)

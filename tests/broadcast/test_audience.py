@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+from bot import roles
 from bot.broadcast.audience import (
     Audience,
     AudienceError,
@@ -16,6 +17,7 @@ from bot.broadcast.audience import (
 )
 from bot.db import repo
 from bot.db.models import Registration
+from bot.roles import Configured, Role
 from tests.visits.factory import Sessions, open_visit, register
 
 # Who is who: (telegram_id, /language choice, Telegram's language_code)
@@ -133,3 +135,30 @@ def test_an_audience_survives_the_draft() -> None:
     chosen = Audience(AudienceKind.REGISTRANTS, visit_id=7, status="offered")
     assert Audience.from_data(chosen.to_data()) == chosen
     assert chosen.to_data() == {"kind": "visit", "visit_id": 7, "status": "offered"}
+
+
+async def test_one_role_from_the_settings_and_from_grants(
+    sessions: Sessions, now: datetime
+) -> None:
+    await _people(sessions, now)
+    settings = Configured(coordinator_ids=frozenset({1}), staff_ids=frozenset({2, 3}))
+    async with sessions.begin() as session:
+        # 3 is staff by the settings and made coordinator in the bot; 4 is made staff.
+        change = await roles.grant(
+            session, 3, Role.COORDINATOR, by=1, now=now, configured=settings
+        )
+        assert change.refused is None
+        await roles.grant(session, 4, Role.STAFF, by=1, now=now, configured=settings)
+        await repo.set_subscribed(session, 6, False)
+
+    async def holders(role: str) -> list[int]:
+        audience = Audience(AudienceKind.ROLE, role=role)
+        async with sessions() as session:
+            rows = await session.execute(recipients(audience, "en", settings).order_by("user_id"))
+            return [user_id for user_id, _ in rows]
+
+    assert await holders("coordinator") == [1, 3]
+    assert await holders("staff") == [2, 4]
+    assert await holders("delegate") == [5]  # 6 unsubscribed
+    with pytest.raises(AudienceError):
+        Audience(AudienceKind.ROLE, role="admin")

@@ -40,6 +40,10 @@ def help_text(t: Translator, context: IUCContext) -> str:
                 "/myvisits – see, change or withdraw your registrations\n"
                 "/mydata – everything I store about you\n/forget_me – erase your data"
             ),
+            t.gettext(
+                "Announcements:\n/unsubscribe – stop the programme's announcements\n"
+                "/subscribe – receive them again"
+            ),
         ]
     )
 
