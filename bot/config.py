@@ -57,8 +57,9 @@ class Settings:
     flood_pause: int = 30
     # Logs: "text" for people reading a terminal, "json" (one object per line) for collectors.
     log_format: str = "text"
-    # The operations server (/health, /metrics; bot/observe/server.py): 0 turns it off.
-    ops_port: int = 8080
+    # The operations server (/health, /metrics; bot/observe/server.py): off (0) unless set, so
+    # that several bot processes on one machine do not fight over a port; the image sets 8080.
+    ops_port: int = 0
     ops_listen: str = "127.0.0.1"
 
     @property
@@ -193,7 +194,7 @@ def _seconds(raw: str | None) -> float:
 
 def _ops_port(raw: str | None) -> int:
     if raw is None:
-        return 8080
+        return 0
     if not _whole(raw) or not 0 <= int(raw) < 65536:
         raise SettingsError("OPS_PORT is malformed: use a port from 1 to 65535, or 0 for none.")
     return int(raw)

@@ -102,7 +102,7 @@ def test_defaults_with_only_a_token() -> None:
     assert (settings.flood_messages, settings.flood_window, settings.flood_pause) == (10, 10, 30)
     assert (settings.log_format, settings.ops_port, settings.ops_listen) == (
         "text",
-        8080,
+        0,
         "127.0.0.1",
     )
 
@@ -124,7 +124,7 @@ def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) ->
         "FLOOD_WINDOW_SECONDS": "2",
         "FLOOD_PAUSE_SECONDS": "60",
         "LOG_FORMAT": "JSON",
-        "OPS_PORT": "0",
+        "OPS_PORT": "9100",
         "OPS_LISTEN": "0.0.0.0",
     }
     settings = Settings.from_env(env)
@@ -138,7 +138,11 @@ def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) ->
     assert settings.port == 8080
     assert settings.db_timeout == 1.5
     assert (settings.flood_messages, settings.flood_window, settings.flood_pause) == (5, 2, 60)
-    assert (settings.log_format, settings.ops_port, settings.ops_listen) == ("json", 0, "0.0.0.0")
+    assert (settings.log_format, settings.ops_port, settings.ops_listen) == (
+        "json",
+        9100,
+        "0.0.0.0",
+    )
     for secret in (TOKEN, TOKEN.split(":")[1], "db-pass-42", "webhook-secret-value"):
         assert secret not in repr(settings)
         assert secret not in str(settings)

@@ -237,3 +237,16 @@ def test_prometheus_text_format() -> None:
         "y_seconds_sum 5.55\n"
         "y_seconds_count 3\n"
     )
+
+
+def test_health_without_ops_port_says_so() -> None:
+    done = subprocess.run(
+        [*iuc_bot_command(), "health"],
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr == "iuc-bot: OPS_PORT is 0: the bot serves no /health to ask.\n"

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.config import Settings
 from bot.flood import FloodGate, Verdict
 from bot.handlers.context import IUCContext
 from bot.i18n import Translator, negotiate
@@ -19,7 +20,7 @@ FLOOD_GROUP = -100  # before every other group: a flood costs no database or mat
 GATE_KEY = "flood gate"  # in bot_data
 
 
-def gate_for(settings) -> FloodGate:
+def gate_for(settings: Settings) -> FloodGate:
     """The gate of one process: FLOOD_MESSAGES, FLOOD_WINDOW_SECONDS, FLOOD_PAUSE_SECONDS."""
     return FloodGate(settings.flood_messages, settings.flood_window, settings.flood_pause)
 
