@@ -8,6 +8,7 @@ import logging
 import re
 import sys
 import threading
+import time
 import traceback
 from types import TracebackType
 
@@ -50,13 +51,15 @@ class JsonFormatter(RedactingFormatter):
     """One JSON object per line: time, level, logger, message, and a record's own fields
     (bot/observe/updates.py gives each update's handler, outcome, latency, hashed user)."""
 
+    converter = time.gmtime  # "ts" in UTC, marked Z: collectors compare hosts' lines
+
     def __init__(self, secrets: list[str]) -> None:
         super().__init__(FORMAT, secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as one JSON line, redacted field by field."""
         entry: dict[str, object] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
             "msg": redact(record.getMessage(), self.secrets),

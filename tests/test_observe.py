@@ -208,6 +208,7 @@ def test_json_formatter_redacts_and_keeps_fields() -> None:
     assert entry["msg"] == "token [REDACTED]"
     assert entry["event"] == "update"
     assert entry["level"] == "WARNING"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["ts"])
 
 
 def test_user_hash_is_keyed() -> None:
