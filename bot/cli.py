@@ -427,6 +427,7 @@ def _export_registrations(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.db import migrate
+    from bot.db.models import MAX_ROW_ID
     from bot.db.url import mask_password
     from bot.visits.export import registrations_csv
     from bot.visits.rules import VisitNotFound
@@ -445,6 +446,8 @@ def _export_registrations(args: argparse.Namespace) -> int:
         )
         return 1
     try:
+        if not 0 < args.visit <= MAX_ROW_ID:  # PostgreSQL would refuse the number itself
+            raise VisitNotFound()
         rows = asyncio.run(_registration_rows(settings.database_url, args.visit))
     except VisitNotFound:
         print(f"iuc-bot: there is no visit with id {args.visit} in {shown}.", file=sys.stderr)

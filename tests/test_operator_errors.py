@@ -203,3 +203,16 @@ def test_version() -> None:
     assert done.returncode == 0
     assert done.stdout.startswith("iuc-bot ")
     assert done.stdout.split()[1][0].isdigit()
+
+
+@pytest.mark.parametrize("visit", ["99999999999", "0", "-5"])
+def test_export_of_an_impossible_visit_id_on_postgresql(visit: str) -> None:
+    base = os.environ.get("TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    from tests.db.conftest import temporary_postgres_database
+
+    with temporary_postgres_database(base) as url:
+        assert iuc_bot("db", "upgrade", DATABASE_URL=url).returncode == 0
+        line = one_line(iuc_bot("export", "registrations", "--visit", visit, DATABASE_URL=url))
+    assert line == f"iuc-bot: there is no visit with id {visit} in {url}."
