@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -216,3 +217,53 @@ def test_export_of_an_impossible_visit_id_on_postgresql(visit: str) -> None:
         assert iuc_bot("db", "upgrade", DATABASE_URL=url).returncode == 0
         line = one_line(iuc_bot("export", "registrations", "--visit", visit, DATABASE_URL=url))
     assert line == f"iuc-bot: there is no visit with id {visit} in {url}."
+
+
+def test_replicas_migrating_one_postgresql_wait_for_each_other() -> None:
+    """Two `iuc-bot db upgrade` at once: each waits for the migration lock (held here until both
+    wait), then both succeed, the second finding nothing to do."""
+    base = os.environ.get("TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    from sqlalchemy import create_engine, text
+
+    from bot.db.migrate import MIGRATION_LOCK_KEY
+    from bot.db.url import sync_url
+    from tests.db.conftest import temporary_postgres_database
+
+    script = Path(sys.executable).with_name("iuc-bot")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+    waiting = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    with temporary_postgres_database(base) as url:
+        engine = create_engine(sync_url(url))
+        env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": url}
+        with engine.connect() as holder, engine.connect() as watcher:
+            holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            upgrades = [
+                subprocess.Popen(
+                    [*command, "db", "upgrade"],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(2)
+            ]
+            try:
+                for _ in range(600):  # both blocked on the lock (a bound, not a timing)
+                    if watcher.execute(waiting).scalar() == 2:
+                        break
+                    assert all(p.poll() is None for p in upgrades), "an upgrade did not wait"
+                    time.sleep(0.2)
+                else:
+                    raise AssertionError("the upgrades never waited for the lock")
+            finally:
+                holder.execute(text("SELECT pg_advisory_unlock_all()"))
+            results = [(p.wait(timeout=300), *p.communicate()) for p in upgrades]
+        engine.dispose()
+    assert [code for code, _, _ in results] == [0, 0], results
+    [first, second] = [out for _, out, _ in results]
+    assert first == second  # both: "<url>: at revision <the newest>."

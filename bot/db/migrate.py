@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -30,16 +30,34 @@ def config() -> Config:
     return cfg
 
 
+# The key of the PostgreSQL advisory lock migrations run under (any number; only ours use it).
+MIGRATION_LOCK_KEY = 1_426_012_026
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Upgrade the database at url to revision (default: the newest)."""
     with _connection(url) as connection:
+        _one_at_a_time(connection)
         command.upgrade(_bound_config(connection), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Downgrade the database at url to revision ("base" removes every table)."""
     with _connection(url) as connection:
+        _one_at_a_time(connection)
         command.downgrade(_bound_config(connection), revision)
+
+
+def _one_at_a_time(connection: Connection) -> None:
+    """PostgreSQL: wait for any other process migrating this database to finish.
+
+    Replicas started together would otherwise both find the database unmigrated, both create
+    the tables, and one would die on "relation already exists". The lock is the transaction's:
+    it goes with the commit, after which the next process finds the newest revision and has
+    nothing to do. (SQLite lets one writer in at a time anyway.)
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
 def current(url: str) -> str | None:
