@@ -11,7 +11,6 @@ from pathlib import Path
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings, SettingsError
 from bot.i18n import LANGUAGES
-from bot.operator_errors import OperatorError
 
 # `iuc-bot console`'s own database, in the working directory; DATABASE_URL is the bot's.
 CONSOLE_DATABASE_URL = "sqlite:///iuc-bot-console.sqlite3"
@@ -211,104 +210,27 @@ def _as_text(answer) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import asyncio
+    from bot.runner import run
 
-    from telegram import Update
-    from telegram.error import InvalidToken
-
-    from bot import logs
-    from bot.app import build_application
-    from bot.kb.answer import QuestionAnswerer
-
-    settings = Settings.from_env(os.environ)
-    logs.configure(settings.token, settings.webhook_secret or "", fmt=settings.log_format)
-    asyncio.run(_check_token(settings))
-    app = build_application(
-        settings,
-        QuestionAnswerer(load_or_report(settings.knowledge_dir)),
-        rate_limit=True,
-        flood_control=True,
-    )
-    if settings.ops_port:
-        _serve_health_and_metrics(app, settings)
-    try:
-        if settings.webhook_url:
-            app.run_webhook(
-                listen="0.0.0.0",
-                port=settings.port,
-                url_path=settings.webhook_path,
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:  # revoked in the moment since _check_token
-        raise SettingsError(_rejected(app.bot.base_url, settings.token)) from None
-    return 0
+    return run(args)
 
 
-def _serve_health_and_metrics(app, settings: Settings) -> None:
-    """Start /health and /metrics (bot/observe/server.py) once the database is open."""
-    from sqlalchemy import text
+def _health(args: argparse.Namespace) -> int:
+    from bot.runner import health
 
-    from bot.observe import server
-
-    async def probe() -> None:
-        async with app.bot_data["engine"].connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    opened, closed = app.post_init, app.post_shutdown
-
-    async def post_init(application) -> None:
-        await opened(application)
-        application.bot_data["ops server"] = server.start(
-            settings.ops_port, settings.ops_listen, lambda: application.running, probe
-        )
-
-    async def post_shutdown(application) -> None:
-        ops = application.bot_data.pop("ops server", None)
-        if ops is not None:
-            ops.stop()
-        await closed(application)
-
-    app.post_init, app.post_shutdown = post_init, post_shutdown
+    return health(args)
 
 
-async def _check_token(settings: Settings) -> None:
-    """Ask the Bot API who the bot is; a rejected token is one line naming what to fix.
+def _db_copy(args: argparse.Namespace) -> int:
+    from bot.cli_data import db_copy
 
-    python-telegram-bot would log a traceback and raise InvalidToken with the token in its
-    message; a wrong TELEGRAM_BASE_URL (a 404) looks the same to it.
-    """
-    import logging
-
-    from telegram import Bot
-    from telegram.error import InvalidToken
-
-    bot = Bot(settings.token, base_url=settings.base_url)
-    # What goes wrong here is reported below, or raised: python-telegram-bot's own log lines
-    # (a traceback for a web page that is not a Bot API) would only bury it.
-    telegram_log = logging.getLogger("telegram")
-    level, telegram_log.level = telegram_log.level, logging.CRITICAL
-    try:
-        async with bot:  # initialize() calls getMe
-            pass
-    except InvalidToken:
-        raise SettingsError(_rejected(bot.base_url, settings.token)) from None
-    finally:
-        telegram_log.setLevel(level)
+    return db_copy(args)
 
 
-def _rejected(base_url: str, token: str) -> str:
-    from bot.logs import redact
+def _export_registrations(args: argparse.Namespace) -> int:
+    from bot.cli_data import export_registrations
 
-    url = redact(base_url, [token]).replace("\n", "").replace("\r", "")
-    return (
-        f"the Bot API at {url}/getMe rejected the token (HTTP 401 or 404). Check "
-        "TELEGRAM_BOT_TOKEN (the token @BotFather gave you) and TELEGRAM_BASE_URL (a Bot API "
-        "server's address ending in /bot, such as https://api.telegram.org/bot)."
-    )
+    return export_registrations(args)
 
 
 def _console(args: argparse.Namespace) -> int:
@@ -350,32 +272,6 @@ def logging_level_for_console() -> int:
     return logging.WARNING
 
 
-def _health(args: argparse.Namespace) -> int:
-    """The container's HEALTHCHECK: GET /health on this machine, one line, status 0 or 1."""
-    import urllib.error
-    import urllib.request
-
-    settings = Settings.from_env(os.environ, need_token=False)
-    if not settings.ops_port:
-        raise OperatorError("OPS_PORT is 0: the bot serves no /health to ask.")
-    host = "127.0.0.1" if settings.ops_listen in ("0.0.0.0", "::") else settings.ops_listen
-    host = f"[{host}]" if ":" in host else host
-    url = f"http://{host}:{settings.ops_port}/health"
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            print(f"{url}: {response.read().decode()}")
-            return 0
-    except urllib.error.HTTPError as exc:
-        print(f"iuc-bot: {url} says the bot is unhealthy: {exc.read().decode()}", file=sys.stderr)
-        return 1
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise OperatorError(
-            f"{url} cannot be reached ({reason}): is `iuc-bot run` running here with this "
-            "OPS_PORT and OPS_LISTEN?"
-        ) from None
-
-
 def _db_upgrade(args: argparse.Namespace) -> int:
     from bot.db import migrate
     from bot.db.url import mask_password
@@ -387,109 +283,3 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         f"at revision {migrate.current(settings.database_url)}."
     )
     return 0
-
-
-def _db_copy(args: argparse.Namespace) -> int:
-    from sqlalchemy.engine import make_url
-
-    from bot.db import migrate
-    from bot.db.copy import CopyRefused, copy_database
-    from bot.db.url import mask_password, sync_url
-
-    source_file = (
-        make_url(sync_url(args.source)).database if args.source.startswith("sqlite") else None
-    )
-    if source_file and not Path(source_file).is_file():
-        raise OperatorError(f"--from names {source_file}, which is not a file.")
-    for option, url in (("--from", args.source), ("--to", args.target)):
-        try:
-            Settings.from_env({"DATABASE_URL": url}, need_token=False)
-        except SettingsError:
-            raise OperatorError(
-                f"{option} is malformed: use sqlite:///file.sqlite3 or "
-                "postgresql://user:password@host/db."
-            ) from None
-        # Each reachable before anything is written; an error's one line names the right one.
-        args.env = {**os.environ, "DATABASE_URL": url}
-        migrate.current(url)
-    try:
-        counts = copy_database(args.source, args.target, report=lambda line: print(line))
-    except CopyRefused as exc:
-        raise OperatorError(str(exc)) from None
-    print(
-        f"{mask_password(args.target)}: {sum(counts.values())} rows in {len(counts)} tables "
-        f"copied from {mask_password(args.source)}."
-    )
-    return 0
-
-
-def _export_registrations(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from bot.db import migrate
-    from bot.db.models import MAX_ROW_ID
-    from bot.db.url import mask_password
-    from bot.visits.export import registrations_csv
-    from bot.visits.rules import VisitNotFound
-
-    settings = Settings.from_env(os.environ, need_token=False)
-    shown = mask_password(settings.database_url)
-    if args.output is not None:
-        _check_writable(args.output)  # before the database work, not after it
-    head = migrate.revisions()[-1]
-    at = migrate.current(settings.database_url)
-    if at != head:
-        print(
-            f"iuc-bot: the database {shown} is at revision {at or 'none'}, not {head}: "
-            "run `iuc-bot db upgrade` first.",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        if not 0 < args.visit <= MAX_ROW_ID:  # PostgreSQL would refuse the number itself
-            raise VisitNotFound()
-        rows = asyncio.run(_registration_rows(settings.database_url, args.visit))
-    except VisitNotFound:
-        print(f"iuc-bot: there is no visit with id {args.visit} in {shown}.", file=sys.stderr)
-        return 1
-    data = registrations_csv(rows)
-    if args.output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        try:
-            args.output.write_bytes(data)
-        except OSError as exc:
-            raise OperatorError(_unwritable(args.output, exc)) from exc
-        print(f"{args.output}: {len(rows)} registrations of visit {args.visit}.", file=sys.stderr)
-    return 0
-
-
-def _check_writable(path: Path) -> None:
-    folder = path.parent
-    if not folder.is_dir():
-        raise OperatorError(
-            f"cannot write {path}: the folder {folder} does not exist. Create it, or choose "
-            "another --output."
-        )
-    if path.is_dir():
-        raise OperatorError(f"cannot write {path}: it is a folder. Give a file name as --output.")
-
-
-def _unwritable(path: Path, exc: OSError) -> str:
-    return (
-        f"cannot write {path}: {exc.strerror or exc}. Choose another --output or fix its "
-        "permissions."
-    )
-
-
-async def _registration_rows(database_url: str, visit_id: int) -> list[dict]:
-    from bot.db.session import make_engine, make_sessionmaker
-    from bot.visits.service import export_rows
-
-    engine = make_engine(database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            return await export_rows(session, visit_id)
-    finally:
-        await engine.dispose()

@@ -61,6 +61,8 @@ class Settings:
     # that several bot processes on one machine do not fight over a port; the image sets 8080.
     ops_port: int = 0
     ops_listen: str = "127.0.0.1"
+    # `run` waits this long for a database or Bot API that is not reachable yet (bot/startup.py).
+    startup_wait: int = 60
 
     @property
     def webhook_path(self) -> str:
@@ -141,6 +143,9 @@ class Settings:
             log_format=_choice(get("LOG_FORMAT"), "LOG_FORMAT", ("text", "json")),
             ops_port=_ops_port(get("OPS_PORT")),
             ops_listen=_address(get("OPS_LISTEN")),
+            startup_wait=_bounded(
+                get("STARTUP_WAIT_SECONDS"), "STARTUP_WAIT_SECONDS", 60, 0, 3600, "seconds"
+            ),
         )
 
 

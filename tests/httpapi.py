@@ -27,10 +27,14 @@ def _decoded(value: str) -> Any:
 
 
 class _Method(RequestHandler):
-    def initialize(self, api: LocalBotApi) -> None:
-        self.api = api
+    def initialize(self, api: LocalBotApi, state: dict[str, bool]) -> None:
+        self.api, self.state = api, state
 
     async def post(self, token: str, method: str) -> None:
+        if self.state["revoked"]:  # what Telegram answers once @BotFather revoked the token
+            self.set_status(401)
+            self.finish({"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return
         params = {k: _decoded(v[-1].decode()) for k, v in self.request.body_arguments.items()}
         if not params and self.request.body.startswith(b"{"):
             params = json.loads(self.request.body)
@@ -47,6 +51,11 @@ class HttpBotApi:
     base_url: str
     api: LocalBotApi
     loop: asyncio.AbstractEventLoop
+    state: dict[str, bool]
+
+    def revoke(self) -> None:
+        """From now on every method is refused with 401 Unauthorized."""
+        self.state["revoked"] = True
 
     def call(self, function: Any, *args: Any) -> Any:
         """Run function(*args) in the server's thread (the api is not thread-safe)."""
@@ -67,11 +76,12 @@ def http_bot_api() -> Iterator[HttpBotApi]:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         api = LocalBotApi()
-        app = Application([(r"/bot([^/]+)/(\w+)", _Method, {"api": api})])
+        state = {"revoked": False}
+        app = Application([(r"/bot([^/]+)/(\w+)", _Method, {"api": api, "state": state})])
         server = HTTPServer(app)
         server.listen(0, "127.0.0.1")
         port = next(iter(server._sockets.values())).getsockname()[1]
-        ready.update(api=api, loop=loop, port=port, server=server)
+        ready.update(api=api, loop=loop, port=port, server=server, state=state)
         started.set()
         loop.run_forever()
         server.stop()
@@ -81,7 +91,9 @@ def http_bot_api() -> Iterator[HttpBotApi]:
     thread.start()
     assert started.wait(30)
     try:
-        yield HttpBotApi(f"http://127.0.0.1:{ready['port']}/bot", ready["api"], ready["loop"])
+        yield HttpBotApi(
+            f"http://127.0.0.1:{ready['port']}/bot", ready["api"], ready["loop"], ready["state"]
+        )
     finally:
         ready["loop"].call_soon_threadsafe(ready["loop"].stop)
         thread.join(10)
