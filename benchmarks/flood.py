@@ -70,7 +70,7 @@ async def _run(rounds: int, waves: int, folder: Path) -> dict[str, list[float]]:
     from bot.app import build_application
     from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings
     from bot.console import running
-    from bot.handlers.flood import GATE_KEY
+    from bot.handlers.general.flood import GATE_KEY
     from bot.kb.answer import QuestionAnswerer
     from bot.kb.loader import load_knowledge
     from bot.localapi import LocalBotApi, local_bot_request
