@@ -15,13 +15,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     OPS_PORT=8080
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY knowledge ./knowledge
 COPY locales ./locales
 # Editable install: the package finds locales/ (and the default knowledge/) beside it.
+# constraints.txt: the versions the tests passed with, not whatever is newest on build day.
 # A fixed uid, so that a host folder mounted on /data can be given to it.
-RUN pip install --no-cache-dir -e . \
+RUN pip install --no-cache-dir -c constraints.txt -e . \
     && groupadd --system --gid 10001 iuc \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin iuc \
     && mkdir /data \

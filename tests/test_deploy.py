@@ -169,3 +169,26 @@ def test_every_setting_is_in_the_readme_table() -> None:
     ]
     for name in names:
         assert any(f"`{name}`" in line.split("|")[1] for line in table), name
+
+
+def test_the_image_installs_pinned_versions_of_every_dependency() -> None:
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    assert "pip install --no-cache-dir -c constraints.txt -e ." in DOCKERFILE.read_text()
+    copies = [args for instruction, args in instructions() if instruction == "COPY"]
+    assert any("constraints.txt" in args.split()[:-1] for args in copies)
+    pinned = {}
+    for line in (PROJECT_DIR / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pinned[name.lower().replace("_", "-")] = version
+    project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]
+    for text in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
+        requirement = Requirement(text)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pinned, name
+        assert pinned[name] in requirement.specifier, (name, pinned[name])  # bounds hold
+        assert requirement.specifier
+        assert any(s.operator == "<" for s in requirement.specifier)
