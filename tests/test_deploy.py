@@ -123,6 +123,8 @@ def test_compose_start_up_order(compose: dict[str, Any]) -> None:
         "migrate": {"condition": "service_completed_successfully"},
     }
     assert services["bot"]["restart"] == "unless-stopped"
+    for name in ("migrate", "bot"):  # built here, so never looked for in a registry
+        assert (services[name]["build"], services[name]["image"]) == (".", "iuc-bot")
 
 
 def substituted(value: str, given: dict[str, str]) -> str:
