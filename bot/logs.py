@@ -84,6 +84,9 @@ def configure(*secrets: str, level: int = logging.INFO, fmt: str = "text") -> No
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Python's warnings (deprecations of a library) as log records: in JSON mode a bare line
+    # on standard error would be the one line a log collector cannot parse.
+    logging.captureWarnings(True)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     _redact_uncaught([s for s in secrets if s])

@@ -251,3 +251,22 @@ def test_health_without_ops_port_says_so() -> None:
     )
     assert done.returncode == 1
     assert done.stderr == "iuc-bot: OPS_PORT is 0: the bot serves no /health to ask.\n"
+
+
+def test_python_warnings_become_json_lines_too() -> None:
+    code = (
+        "import warnings\n"
+        "from bot import logs\n"
+        "logs.configure(fmt='json')\n"
+        "warnings.warn('old API', DeprecationWarning, stacklevel=1)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "always", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    [entry] = [json.loads(line) for line in done.stderr.splitlines()]
+    assert entry["logger"] == "py.warnings"
+    assert "old API" in entry["msg"]
