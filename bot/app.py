@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
@@ -28,6 +29,7 @@ from bot.db.session import make_engine, make_sessions
 from bot.db.userstate import user_states
 from bot.handlers.context import IUCContext, Services
 from bot.handlers.coordinators import reports as coordinator_reports
+from bot.handlers.coordinators.review import commands as review
 from bot.handlers.coordinators.visits import edit as coordinator_edit
 from bot.handlers.coordinators.visits import handlers as coordinator_visits
 from bot.handlers.general import flood, other, start, subscription
@@ -35,6 +37,7 @@ from bot.handlers.myvisits import handlers as myvisits
 from bot.handlers.myvisits import offers
 from bot.handlers.privacy import handlers as privacy
 from bot.handlers.questions import handlers as questions
+from bot.handlers.questions import handoff
 from bot.handlers.registration import handlers as registration
 from bot.handlers.replies import ROW_ID
 from bot.kb.answer import QuestionAnswerer
@@ -118,6 +121,7 @@ def register_handlers(app: Application) -> None:
         (questions.suggestion_picked, r"^qp:[0-9]{1,18}:"),
         (questions.none_of_these, r"^qn:[0-9]{1,18}\Z"),
         (questions.feedback, r"^qf:[0-9]{1,18}:[yn]\Z"),
+        (handoff.ask_coordinator, r"^ho:[0-9]{1,18}\Z"),  # "Ask a coordinator"
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     # --- Coordinators: /visits, /registrations, /export and the visit buttons. -------------
@@ -129,6 +133,8 @@ def register_handlers(app: Application) -> None:
         ("visits", coordinator_visits.visits),
         ("registrations", coordinator_reports.registrations),
         ("export", coordinator_reports.export),
+        ("review", review.review),
+        ("reload", review.reload),
     ):
         app.add_handler(CommandHandler(name, handler, filters=new & private))
     for handler, pattern in (
@@ -140,6 +146,8 @@ def register_handlers(app: Application) -> None:
         (coordinator_edit.button, r"^ce:((city|role):[a-z-]{1,32}|skip|done|create|cancel)\Z"),
         (coordinator_reports.registrations, rf"^cr:{ROW_ID}\Z"),
         (coordinator_reports.export, rf"^cx:{ROW_ID}\Z"),
+        # Hand-off review: a question's card, answer, phrasing, pick, new fact, skip.
+        (review.button, rf"^hq:([calfs]:{ROW_ID}|p:{ROW_ID}:[0-9])\Z"),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     # A coordinator creating or changing a visit types the answers: group -2 runs before the
@@ -151,6 +159,12 @@ def register_handlers(app: Application) -> None:
     app.add_handler(
         CommandHandler("cancel", coordinator_edit.cancel, filters=new & private & coordinators),
         group=-2,
+    )
+    # A coordinator typing an answer or a new fact for /review: group -1, after the visit
+    # form's group (a group runs only its first matching handler), before the questions.
+    app.add_handler(MessageHandler(coordinator_text, review.text_step), group=-1)
+    app.add_handler(
+        CommandHandler("cancel", review.cancel, filters=new & private & coordinators), group=-1
     )
     # --- Delegates: /register (and /start visit_<id>), /myvisits, offers, /mydata, /forget_me,
     # /subscribe and /unsubscribe (announcements).
@@ -223,6 +237,15 @@ def _post_init(services: Services, migrate_on_start: bool):
             )
         await set_menus(app.bot, holders)
         jobs.schedule(app)  # reminders, offers, past visits, purge: see bot/jobs.py
+        # What coordinators added in the bot is answered from the first message on; added in
+        # any process later, within seconds.
+        try:
+            await services.knowledge.refresh(services.sessions)
+        except SQLAlchemyError:
+            log.warning("could not read the knowledge added in the bot", exc_info=True)
+        app.bot_data["knowledge poll"] = asyncio.create_task(
+            services.knowledge.poll(services.sessions), name="knowledge poll"
+        )
         # What is alive now (above all the knowledge index: hundreds of thousands of objects)
         # lives as long as the bot. Frozen, it is no longer walked by every full collection,
         # which stalled all replies in flight for ~60 ms each time (~10 ms now).
@@ -235,6 +258,10 @@ def _post_init(services: Services, migrate_on_start: bool):
 async def _post_shutdown(app: Application) -> None:
     # After the last update: what the messages recorded is written before the database closes.
     services: Services = app.bot_data["services"]
+    poll = app.bot_data.pop("knowledge poll", None)
+    if poll is not None:
+        poll.cancel()
+        await asyncio.gather(poll, return_exceptions=True)
     if services.activity is not None:
         await services.activity.close()
     if services.user_states is not None:

@@ -46,6 +46,8 @@ def coordinator_own_commands(t: Translator) -> list[BotCommand]:
         BotCommand("visits", t.pgettext("command menu", "Visits: create, open, change")),
         BotCommand("registrations", t.pgettext("command menu", "Registrations of a visit")),
         BotCommand("export", t.pgettext("command menu", "Registrations as a CSV file")),
+        BotCommand("review", t.pgettext("command menu", "Questions waiting for an answer")),
+        BotCommand("reload", t.pgettext("command menu", "Re-read the knowledge files")),
     ]
 
 

@@ -302,3 +302,72 @@ class RoleGrant(Base):
 
     def __repr__(self) -> str:
         return f"RoleGrant(telegram_id={self.telegram_id}, role={self.role!r})"
+
+
+class HandoffStatus(StrEnum):
+    """Where a question handed to the coordinators stands."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class Handoff(Base):
+    """A question the bot could not answer, handed to the coordinators by its asker."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        # /review lists the open ones, oldest first.
+        Index("ix_handoffs_status_created_at", "status", "created_at"),
+        CheckConstraint(_one_of("status", HandoffStatus), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The asker; NULL once they erase their data (the row is deleted then: see privacy.py).
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)  # where the answer goes (a private chat)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # the question, to reply to it
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8))  # the asker's language: the answer's frame
+    status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.OPEN.value)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Handoff(id={self.id}, status={self.status!r}, lang={self.lang!r})"
+
+
+class KbChangeKind(StrEnum):
+    """What a coordinator added to the knowledge base from a handed-off question."""
+
+    ALTERNATE = "alternate"  # another phrasing of an existing fact
+    FACT = "fact"  # a new fact, with its text per language
+
+
+class KbChange(Base):
+    """An addition to the knowledge base made in the bot; its id is the knowledge version.
+
+    Every process compares the largest id with the one its index was built with, and
+    rebuilds when it grew; `iuc-bot kb pull-reviewed` writes the rows into knowledge/.
+    """
+
+    __tablename__ = "kb_changes"
+    __table_args__ = (CheckConstraint(_one_of("kind", KbChangeKind), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    entry_id: Mapped[str] = mapped_column(String(128))  # the fact phrased, or the new fact's id
+    lang: Mapped[str] = mapped_column(String(8))  # the question's language
+    question: Mapped[str] = mapped_column(Text)
+    texts: Mapped[dict[str, str] | None] = mapped_column(JSON)  # a new fact's answer per language
+    # The question it came from; the hand-off row goes when its asker erases their data.
+    handoff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="SET NULL"), index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    pulled_at: Mapped[datetime | None]  # written into knowledge/ by pull-reviewed
+
+    def __repr__(self) -> str:
+        return f"KbChange(id={self.id}, kind={self.kind!r}, entry_id={self.entry_id!r})"

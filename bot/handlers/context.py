@@ -21,6 +21,7 @@ from bot.db.deadline import DeadlineSessions
 from bot.db.userstate import UserStates
 from bot.i18n import Translator, negotiate
 from bot.kb.answer import Answer, QuestionAnswerer
+from bot.review.knowledge import LiveKnowledge
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,16 @@ class Services:
     topics: ChatTopics = field(default_factory=ChatTopics)  # for follow-up questions
 
     def __post_init__(self) -> None:
+        # `qa` is replaced whole when coordinators add knowledge in any process, or /reload
+        # re-reads the files (bot/review/knowledge.py); handlers read it afresh each time.
+        self.knowledge = LiveKnowledge(self.qa, self._install)
         # The questions of messages that arrive together are matched back to back: see
         # bot/batch.py for why that is faster. An item: the text, the asker's language and
         # the records the chat's previous answer was about.
         self.ask: Batcher[Asked, Answer] = Batcher(self._ask_all)
+
+    def _install(self, qa: QuestionAnswerer) -> None:
+        self.qa = qa
 
     async def _ask_all(self, questions: list[Asked]) -> list[Answer | Exception]:
         answers: list[Answer | Exception] = []

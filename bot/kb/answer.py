@@ -39,6 +39,9 @@ class Answer:
     # What a live answer is made of (`Fact.live`, e.g. "open_visits"): the text above is the
     # fact's own, to be replaced from the database by the layer that has one (bot/live.py).
     live: str | None = None
+    # The records an "I don't know" was about, to say it again for another reader (the
+    # Telegram handler offers a coordinator in a private chat instead of the unit).
+    entities: tuple[str, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -115,6 +118,7 @@ class QuestionAnswerer:
             match.confidence,
             (),
             match.entities or context,
+            entities=match.entities,
         )
 
     def _render(self, fact: Fact, t: Translator) -> str:
@@ -130,10 +134,13 @@ class QuestionAnswerer:
             text = rendered[key] = render_fact(self.kb, fact, t, today)
         return text
 
-    def dont_know(self, t: Translator, entities: tuple[str, ...] = ()) -> str:
+    def dont_know(
+        self, t: Translator, entities: tuple[str, ...] = (), *, handoff: bool = False
+    ) -> str:
         """An honest "I don't know" that is no dead end: what the bot can answer instead (about
         the things asked about, when it knows some) and which unit to ask (its address is not
-        in the source, so none is promised)."""
+        in the source, so none is promised), or, with `handoff` (a chat where the asker can
+        press "Ask a coordinator"), that a coordinator can answer."""
         names = [self.kb.records[e].name[t.lang] for e in dict.fromkeys(entities)]
         if names:
             head = t.gettext("I have no information on that question about {topics}.").format(
@@ -142,6 +149,18 @@ class QuestionAnswerer:
         else:
             head = t.gettext("I don't know the answer to that.")
         examples = "\n".join(f"• {q}" for q in self.examples_about(entities, t.lang))
+        person = self._person(t, handoff)
+        return "\n\n".join(
+            [head, t.gettext("I can answer questions like these:") + "\n" + examples, person]
+        )
+
+    def _person(self, t: Translator, handoff: bool) -> str:
+        """Whom to ask: a coordinator through the bot, or the contact unit."""
+        if handoff:
+            return t.gettext(
+                "If you would like a person to answer, press “Ask a coordinator”: "
+                "a programme coordinator will reply to you here."
+            )
         contact = self.kb.records[self.kb.contact]
         unit = contact.name[t.lang]
         parent = self.kb.records.get(str(contact.fields.get("part_of")))
@@ -149,10 +168,7 @@ class QuestionAnswerer:
             unit = t.pgettext("unit of an organisation", "{unit} of the {organisation}").format(
                 unit=unit, organisation=parent.name[t.lang]
             )
-        person = t.gettext("To ask a person, please turn to the {contact}.").format(contact=unit)
-        return "\n\n".join(
-            [head, t.gettext("I can answer questions like these:") + "\n" + examples, person]
-        )
+        return t.gettext("To ask a person, please turn to the {contact}.").format(contact=unit)
 
     def examples_about(self, entities: tuple[str, ...], lang: str, count: int = 3) -> list[str]:
         """Questions the bot answers about the things named (their own facts first, then facts

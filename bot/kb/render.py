@@ -83,7 +83,8 @@ def participant_text(kb: KnowledgeBase, participant: Participant, t: Translator)
 def render_fact(kb: KnowledgeBase, fact: Fact, t: Translator, today: date) -> str:
     """The fact's answer text in the translator's language (plain text, not escaped)."""
     record = kb.records[fact.record]
-    template = fact.text.get(t.lang) or fact.text["en"]
+    # A fact a coordinator added in the bot may lack languages: English, else the first given.
+    template = fact.text.get(t.lang) or fact.text.get("en") or next(iter(fact.text.values()))
     return _FactFormatter(kb, record, t, today).format(template)
 
 

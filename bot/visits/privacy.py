@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Draft, QuestionLog, Registration, RoleGrant, User, Visit
+from bot.db.models import (
+    Draft,
+    Handoff,
+    KbChange,
+    QuestionLog,
+    Registration,
+    RoleGrant,
+    User,
+    Visit,
+)
 from bot.visits.registry import withdraw
 from bot.visits.results import Erasure, Offer
 from bot.visits.rules import ACTIVE_STATUSES, ANSWER_FIELDS, RegistrationStatus, VisitError
@@ -87,6 +96,9 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
         .where(or_(RoleGrant.telegram_id == telegram_id, RoleGrant.granted_by == telegram_id))
         .order_by(RoleGrant.telegram_id)
     )
+    handoffs = await session.scalars(
+        select(Handoff).where(_handed_off_by(telegram_id)).order_by(Handoff.id)
+    )
     return {
         "telegram_id": telegram_id,
         "user": None
@@ -125,7 +137,28 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
             }
             for r in roles
         ],
+        # Questions handed to the coordinators, with their answers.
+        "handoffs": [
+            {name: _plain(getattr(h, name)) for name in _HANDOFF_FIELDS} for h in handoffs
+        ],
     }
+
+
+_HANDOFF_FIELDS = (
+    "id",
+    "message_id",
+    "text",
+    "lang",
+    "status",
+    "answer",
+    "created_at",
+    "answered_at",
+)
+
+
+def _handed_off_by(telegram_id: int) -> ColumnElement[bool]:
+    # The chat is the person too (hand-offs come from private chats only).
+    return or_(Handoff.telegram_id == telegram_id, Handoff.chat_id == telegram_id)
 
 
 def anonymised(now: datetime) -> dict[str, Any]:
@@ -221,10 +254,10 @@ async def forget(
 
     Active registrations are withdrawn first (a freed place is offered to the next person:
     send the Erasure's offers); then every registration loses its personal fields (status,
-    role and dates stay), drafts and the user row are deleted, logged questions lose their
-    words and their chat and message ids, visits the person created lose their creator, a
-    role granted to them in the bot goes (COORDINATOR_IDS and STAFF_IDS are the operator's)
-    and roles they granted others stay without naming them.
+    role and dates stay), drafts, questions handed to the coordinators and the user row are
+    deleted, logged questions lose their words and their chat and message ids, visits the
+    person created lose their creator, a role granted to them in the bot goes (COORDINATOR_IDS
+    and STAFF_IDS are the operator's) and roles they granted others stay without naming them.
     """
     withdrawn, offers = await _withdraw_active(session, telegram_id, now, offer_hours)
     result = await session.execute(
@@ -237,6 +270,7 @@ async def forget(
     await unlink_questions(
         session, or_(QuestionLog.telegram_id == telegram_id, QuestionLog.chat_id == telegram_id)
     )
+    await _forget_handoffs(session, telegram_id)
     await session.execute(
         update(Visit)
         .where(Visit.created_by == telegram_id)
@@ -253,3 +287,17 @@ async def forget(
     await session.execute(delete(User).where(User.telegram_id == telegram_id))
     anonymised_count = int(result.rowcount or 0)  # type: ignore[attr-defined]
     return Erasure(withdrawn=withdrawn, anonymised=anonymised_count, offers=offers)
+
+
+async def _forget_handoffs(session: AsyncSession, telegram_id: int) -> None:
+    """The person's handed-off questions go (with the answers they got); what a coordinator
+    made of one stays as knowledge but no longer points at it. As a coordinator, the person
+    is no longer named as the one who answered or added something."""
+    mine = select(Handoff.id).where(_handed_off_by(telegram_id)).scalar_subquery()
+    for stmt in (
+        update(KbChange).where(KbChange.handoff_id.in_(mine)).values(handoff_id=None),
+        delete(Handoff).where(_handed_off_by(telegram_id)),
+        update(Handoff).where(Handoff.answered_by == telegram_id).values(answered_by=None),
+        update(KbChange).where(KbChange.created_by == telegram_id).values(created_by=None),
+    ):
+        await session.execute(stmt.execution_options(synchronize_session=False))

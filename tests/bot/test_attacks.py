@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.db.models import Base, QuestionLog
+from bot.db.models import Base, Handoff, QuestionLog
 from bot.i18n import LANGUAGES, Translator
 from bot.kb.answer import QuestionAnswerer
 from bot.visits import service
@@ -58,6 +58,9 @@ TEMPLATES = [
     "qp:{q}:imura.who",
     "qn:{q}",
     "qf:{q}:y",
+    "ho:{q}",  # hand a question to the coordinators: only the asker's own, in their own chat
+    *(f"hq:{action}:{{h}}" for action in ("c", "a", "l", "f", "s")),  # coordinators' review
+    "hq:p:{h}:0",
 ]
 # Numbers no row has: zero, negative, past PostgreSQL's INTEGER and BIGINT, and huge.
 SPECIAL_IDS = ["0", "-1", str(2**31), str(2**63), str(10**30)]
@@ -82,6 +85,8 @@ COMMANDS = [
     "export",
     "subscribe",
     "unsubscribe",
+    "review",
+    "reload",
 ]
 
 
@@ -96,7 +101,7 @@ async def scene(bot: Harness) -> dict[str, list[int]]:
     """Other people's things to aim at: a confirmed, a waitlisted and an offered registration,
     a registration in progress, an unpublished visit, a coordinator's form, logged questions.
 
-    Returns their ids: visits "v", registrations "r", question message ids "q".
+    Returns their ids: visits "v", registrations "r", question message ids "q", hand-offs "h".
     """
     sessions = bot.app.bot_data["services"].sessions
     full = await open_visit(sessions, NOW, capacity=1)
@@ -116,14 +121,23 @@ async def scene(bot: Harness) -> dict[str, list[int]]:
         )
     for user in (VICTIM, WAITING):
         await bot.send(user, "When was the agreement signed?")
+    # A question the victim handed to the coordinators.
+    [unknown] = await bot.send(VICTIM, "what is the weather in Vienna tomorrow")
+    await bot.press(VICTIM, unknown, "Ask a coordinator")
     questions = [log.message_id for log in await rows(bot, QuestionLog)]
+    handoffs = [h.id for h in await rows(bot, Handoff)]
     async with sessions() as session:
         registrations = [
             r.id
             for person in (VICTIM, WAITING, OTHER)
             for r, _ in await service.my_registrations(session, person)
         ]
-    return {"v": [full.id, offering.id, draft.id], "r": registrations, "q": questions}
+    return {
+        "v": [full.id, offering.id, draft.id],
+        "r": registrations,
+        "q": questions,
+        "h": handoffs,
+    }
 
 
 def owned_by_attacker(row: dict[str, Any]) -> bool:
@@ -189,7 +203,7 @@ def forged(templates: list[str], ids: dict[str, list[int]]) -> list[str]:
     """The callback data to send: each template with every id, odd ids, suffixes."""
     out: list[str] = []
     for template in templates:
-        kind = next((k for k in "vrq" if "{" + k + "}" in template), None)
+        kind = next((k for k in "vrqh" if "{" + k + "}" in template), None)
         if kind is None:
             out += [template + suffix for suffix in ["", *SUFFIXES]]
             continue
@@ -216,7 +230,7 @@ def registered(bot: Harness) -> tuple[list[re.Pattern[str]], set[str]]:
 async def test_every_registered_button_and_command_is_swept(bot: Harness) -> None:
     # A new button or command must join the sweeps below: this fails until it does.
     patterns, commands = registered(bot)
-    examples = forged(TEMPLATES, {"v": [1], "r": [1], "q": [1]})
+    examples = forged(TEMPLATES, {"v": [1], "r": [1], "q": [1], "h": [1]})
     unswept = [p.pattern for p in patterns if not any(p.match(data) for data in examples)]
     assert unswept == []
     assert commands == set(COMMANDS)
@@ -225,7 +239,7 @@ async def test_every_registered_button_and_command_is_swept(bot: Harness) -> Non
 async def test_buttons_take_ascii_digits_only(bot: Harness) -> None:
     # `\\d` also matches ١ and １, and int() reads them: "m:c:١" would address registration 1.
     patterns, _ = registered(bot)
-    examples = forged(TEMPLATES, {"v": [1], "r": [1], "q": [1]})
+    examples = forged(TEMPLATES, {"v": [1], "r": [1], "q": [1], "h": [1]})
     for data in examples:
         other_digits = data.replace("1", "١")
         if other_digits != data:

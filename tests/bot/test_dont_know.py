@@ -1,4 +1,5 @@
-""" "I don't know" is no dead end: it shows questions the bot answers and which unit to ask."""
+""" "I don't know" is no dead end: it shows questions the bot answers and offers a coordinator
+(in a group, where no button can bring the answer back, it names the unit to ask)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,16 @@ EXAMPLES = {
     "sk": "Viem odpovedať napríklad na takéto otázky:",
     "ja": "次のようなご質問にお答えできます",
 }
+HANDOFF = {
+    "en": "If you would like a person to answer, press “Ask a coordinator”",
+    "sk": "Ak chcete odpoveď od človeka, stlačte „Opýtať sa koordinátora“",
+    "ja": "「コーディネーターに質問する」を押してください",
+}
+ASK = {
+    "en": "Ask a coordinator",
+    "sk": "Opýtať sa koordinátora",
+    "ja": "コーディネーターに質問する",
+}
 UNIT = {
     "en": "please turn to the Department of Strategy and Projects of the City of Bratislava.",
     "sk": "obráťte sa, prosím, na Oddelenie stratégie a projektov (hlavné mesto SR Bratislava).",
@@ -35,11 +46,16 @@ def example_questions(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "sk", "ja"])
-async def test_dont_know_shows_answerable_examples_and_the_unit(bot: Harness, lang: str) -> None:
+async def test_dont_know_shows_answerable_examples_and_a_coordinator(
+    bot: Harness, lang: str
+) -> None:
     [reply] = await bot.send(7, OUT_OF_SCOPE[lang], lang=lang)
     assert HEAD[lang] in reply.plain
     assert EXAMPLES[lang] in reply.plain
-    assert UNIT[lang] in reply.plain
+    # A department without an address was a dead end: a coordinator answers through the bot.
+    assert HANDOFF[lang] in reply.plain
+    assert UNIT[lang] not in reply.plain
+    assert [label for label, _ in bot.api.buttons(reply)] == ["🙋 " + ASK[lang]]
     assert "@" not in reply.plain  # the source withholds the e-mail addresses: none is promised
     examples = example_questions(reply.plain)
     assert len(examples) == 3
@@ -62,12 +78,26 @@ NONE_OF_THESE = {"en": "None of these", "sk": "Žiadna z nich", "ja": "該当な
 
 
 @pytest.mark.parametrize("lang", ["en", "sk", "ja"])
-async def test_none_of_these_also_shows_examples_and_the_unit(bot: Harness, lang: str) -> None:
+async def test_none_of_these_also_shows_examples_and_a_coordinator(
+    bot: Harness, lang: str
+) -> None:
     qa = bot.app.bot_data["services"].qa
     vague = [q for q in VAGUE[lang] if qa.ask(q, lang).outcome == "suggest"]
     assert vague, f"none of {VAGUE[lang]} gets suggestions any more: add one that does"
     [reply] = await bot.send(7, vague[0], lang=lang)
     await bot.press(7, reply, NONE_OF_THESE[lang], lang=lang)
     edited = bot.api.messages(7)[-1]
-    assert UNIT[lang] in edited.plain
+    assert HANDOFF[lang] in edited.plain
+    assert "I have noted" not in edited.plain  # noted where no person read it
     assert len(example_questions(edited.plain)) == 3
+    assert [label for label, _ in bot.api.buttons(edited)] == ["🙋 " + ASK[lang]]
+
+
+async def test_in_a_group_the_unit_is_named_and_no_hand_off_offered(bot: Harness) -> None:
+    # The answer of a hand-off comes back to the asker's chat: groups get the unit instead.
+    group = -100123
+    [reply] = await bot.send(
+        7, f"@{bot.app.bot.username} {OUT_OF_SCOPE['en']}", chat_id=group, chat_type="group"
+    )
+    assert UNIT["en"] in reply.plain
+    assert bot.api.buttons(reply) == []

@@ -17,15 +17,8 @@ from bot.db import migrate
 from bot.db.models import Base
 from bot.db.url import sync_url
 
-ALL_TABLES = {
-    "users",
-    "question_log",
-    "visits",
-    "registrations",
-    "drafts",
-    "reminders_sent",
-    "roles",
-}
+THROUGH_0002 = {"users", "question_log", "visits", "registrations", "drafts", "reminders_sent"}
+ALL_TABLES = THROUGH_0002 | {"roles", "handoffs", "kb_changes"}
 
 
 def _tables(url: str) -> set[str]:
@@ -98,11 +91,13 @@ def test_each_revision_adds_its_tables(db_url: str) -> None:
     migrate.upgrade(db_url, "0001")
     assert _tables(db_url) - {"alembic_version"} == {"users", "question_log"}
     migrate.upgrade(db_url, "0002")
-    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - {"roles"}
+    assert _tables(db_url) - {"alembic_version"} == THROUGH_0002
     migrate.upgrade(db_url, "0005")
+    assert _tables(db_url) - {"alembic_version"} == THROUGH_0002 | {"roles"}
+    migrate.upgrade(db_url, "0006")
     assert _tables(db_url) - {"alembic_version"} == ALL_TABLES
     migrate.downgrade(db_url, "0004")
-    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - {"roles"}
+    assert _tables(db_url) - {"alembic_version"} == THROUGH_0002
     migrate.downgrade(db_url, "0001")
     assert _tables(db_url) - {"alembic_version"} == {"users", "question_log"}
 

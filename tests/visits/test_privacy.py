@@ -122,6 +122,7 @@ async def test_forget_withdraws_then_erases_the_person(sessions: Sessions, now: 
         "questions": [],
         "visits_created": [],
         "roles": [],
+        "handoffs": [],
     }
     assert bob["registrations"][0]["full_name"] == "Bob Smith"
     assert (await visit_row(sessions, visit_id)).held == 1

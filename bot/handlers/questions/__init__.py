@@ -1,1 +1,2 @@
-"""Free-text questions, suggestion picks, "none of these" and feedback."""
+"""Free-text questions, suggestion picks, "none of these" and feedback (handlers); "Ask a
+coordinator" under an "I don't know" (handoff)."""

@@ -15,6 +15,7 @@ from bot.db.models import Feedback, Outcome
 from bot.db.records import Question, Reaction, Seen
 from bot.encodable import encodable
 from bot.handlers.context import IUCContext, Services, identify, language_for
+from bot.handlers.questions.handoff import handoff_keyboard
 from bot.handlers.registration import handlers as registration
 from bot.handlers.replies import (
     answer_html,
@@ -92,6 +93,11 @@ async def question(update: Update, context: IUCContext) -> None:
                 markup = visits_keyboard(visits, message.message_id, reply_t)
     if markup is None:
         markup = answer_keyboard(answer, message.message_id, reply_t)
+    if answer.outcome == "unknown" and answer.question and private:
+        # Not a dead end: a coordinator can answer it here (questions/handoff.py).
+        text = services.qa.dont_know(reply_t, answer.entities, handoff=True)
+        answer = replace(answer, text=text)
+        markup = handoff_keyboard(message.message_id, reply_t)
     await _reply_in_pieces(message, answer_html(answer), markup)
 
 
@@ -162,18 +168,19 @@ async def suggestion_picked(update: Update, context: IUCContext) -> None:
 
 
 async def none_of_these(update: Update, context: IUCContext) -> None:
-    """Records that no suggestion fitted and says whom to ask."""
+    """Records that no suggestion fitted and offers a coordinator (in a private chat; in a group
+    says which unit to ask)."""
     query = update.callback_query
     question_id = int((query.data or "").split(":")[1])
     t = await identify(update, context)
     await query.answer()
     _react(update, context, question_id, outcome=Outcome.NONE_OF_THESE)
+    private = query.message.chat.type == ChatType.PRIVATE
     await try_edit(
         query.edit_message_text(
-            escape(context.services.qa.dont_know(t), quote=False)
-            + "\n\n"
-            + t.gettext("I have noted your question so that it can be answered in future."),
+            escape(context.services.qa.dont_know(t, handoff=private), quote=False),
             parse_mode="HTML",
+            reply_markup=handoff_keyboard(question_id, t) if private else None,
         )
     )
 
