@@ -126,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
     check = kb_sub.add_parser("check", help="validate knowledge/; exit status 1 on any problem")
     check.add_argument("--dir", type=Path, default=None, help="default: KNOWLEDGE_DIR")
     check.set_defaults(func=_kb_check)
+    pull = kb_sub.add_parser(
+        "pull-reviewed",
+        help="write the phrasings and facts coordinators added in the bot into knowledge/",
+    )
+    pull.add_argument("--database-url", default=None, help="default: DATABASE_URL")
+    pull.add_argument("--dir", type=Path, default=None, help="default: KNOWLEDGE_DIR")
+    pull.set_defaults(func=_kb_pull_reviewed)
     return parser
 
 
@@ -155,6 +162,15 @@ def _kb_check(args: argparse.Namespace) -> int:
     kb = load_or_report(directory)
     print(f"{directory}: OK — {len(kb.records)} records, {len(kb.facts)} facts.")
     return 0
+
+
+def _kb_pull_reviewed(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.review.pulling import pull_reviewed
+
+    url = args.database_url or Settings.from_env(os.environ, need_token=False).database_url
+    return asyncio.run(pull_reviewed(url, _knowledge_dir(args.dir)))
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from bot.kb.schema import (
     FACT_ID_RE,
     FACT_KEYS,
     LIVE_VALUES,
+    PARTIAL_LANGUAGES,
     UNSOURCED,
     Checker,
     Spec,
@@ -144,7 +145,15 @@ def _record(
     start, end = values.get("start"), values.get("end")
     if start and end and end < start:
         checker.problem(line_of(raw, "end"), f"The end date {end} is before the start {start}.")
-    facts = _facts(checker, record_id, raw.get("facts"), line_of(raw, "facts"), source, meta)
+    facts = _facts(
+        checker,
+        record_id,
+        raw.get("facts"),
+        line_of(raw, "facts"),
+        source,
+        meta,
+        partial=collection in PARTIAL_LANGUAGES,
+    )
     fields = {k: v for k, v in values.items() if k not in COMMON and v is not None}
     if "about" in values and values["about"] is not None:
         fields["about"] = values["about"]
@@ -209,6 +218,8 @@ def _facts(
     line: int,
     default_source: Source | None,
     meta: dict[str, Any],
+    *,
+    partial: bool = False,
 ) -> tuple[Fact, ...]:
     if raw is None:
         return ()
@@ -229,9 +240,13 @@ def _facts(
             if key not in item:
                 checker.problem(where, f"The fact lacks the required key '{key}'.")
         fact_id = checker.id(item.get("id"), line_of(item, "id"), "fact id", FACT_ID_RE)
-        text = checker.value("localized", item.get("text"), line_of(item, "text"), "text")
+        some = "some_" if partial else ""  # a coordinator's answer may lack languages
+        text = checker.value(some + "localized", item.get("text"), line_of(item, "text"), "text")
         questions = checker.value(
-            "localized_lists", item.get("questions"), line_of(item, "questions"), "questions"
+            some + "localized_lists",
+            item.get("questions"),
+            line_of(item, "questions"),
+            "questions",
         )
         source = default_source
         if "source" in item:

@@ -32,11 +32,17 @@ COMMON = {
     "about": Spec("refs:*", required=False),
 }
 
-# Collections about the bot itself, not the source: their records and facts quote nothing.
-UNSOURCED = frozenset({"assistant"})
+# Collections about the bot itself, not the source: their records and facts quote nothing. The
+# answers coordinators wrote in the bot (`reviewed`, from `iuc-bot kb pull-reviewed`) quote none
+# either: a coordinator is their source.
+UNSOURCED = frozenset({"assistant", "reviewed"})
+# Collections whose facts may leave languages out of their text and questions (one at least):
+# a coordinator writes the answer in the languages they can; the others fall back to English.
+PARTIAL_LANGUAGES = frozenset({"reviewed"})
 
 COLLECTIONS: dict[str, dict[str, Spec]] = {
     "assistant": {},
+    "reviewed": {},
     "programme": {},
     "faq": {},
     # Items of a list in the source (what Bratislava wants to learn), one record each.
@@ -106,6 +112,12 @@ class Checker:
             return self._localized(raw, line, what, self._text_list, required=False)
         if kind == "localized_lists":
             return self._localized(raw, line, what, self._text_list)
+        if kind in ("some_localized", "some_localized_lists"):
+            each = self._text if kind == "some_localized" else self._text_list
+            result = self._localized(raw, line, what, each, required=False)
+            if result is not None and not result:
+                self.problem(line, f"The {what} needs one language at least ({self._langs()}).")
+            return result
         if kind == "date":
             return self._date(raw, line, what)
         if kind == "timezone":
