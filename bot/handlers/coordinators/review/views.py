@@ -12,6 +12,7 @@ from bot.handlers.replies import callback
 from bot.i18n import Translator
 
 MAX_LISTED = 30  # questions /review shows with a button each; the count says how many more
+QUOTED_IN_CARD = 1500  # characters of the question and of the answer: a card fits one message
 KIND = "review"  # the draft of a coordinator answering or adding knowledge
 
 
@@ -41,9 +42,10 @@ def card_html(t: Translator, handoff: Handoff, *, new: bool = False) -> str:
         language=language_name(t, handoff.lang),
         date=t.date(handoff.created_at.date()),
     )
-    lines = [head, quoted(handoff.text)]
+    lines = [head, quoted(_clip(handoff.text))]
     if handoff.status == HandoffStatus.ANSWERED and handoff.answer is not None:
-        lines.append(t.gettext("Answered by a coordinator:") + "\n" + quoted(handoff.answer))
+        answer = quoted(_clip(handoff.answer))
+        lines.append(t.gettext("Answered by a coordinator:") + "\n" + answer)
     elif handoff.status == HandoffStatus.ANSWERED:
         lines.append(t.gettext("Answered by a coordinator."))
     return "\n".join(lines)
@@ -121,4 +123,8 @@ def _button(label: str, action: str, *ids: int) -> InlineKeyboardButton:
 
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip(text: str, limit: int = QUOTED_IN_CARD) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
