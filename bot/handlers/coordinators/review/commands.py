@@ -1,8 +1,8 @@
 """/review, a question's card, answering it in chat, /cancel of that, and /reload.
 
-Every handler re-checks the role itself (`coordinator_only`): command menus only hide
-commands, and callback data can be forged. What a coordinator is typing is a draft of kind
-"review", saved before the prompt, so a restart loses nothing.
+Every handler re-checks the role itself (`require_role`, read from the database): command
+menus only hide commands, and callback data can be forged. What a coordinator is typing is a
+draft of kind "review", saved before the prompt, so a restart loses nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.handlers.access import has_role, require_role
 from bot.handlers.context import IUCContext
-from bot.handlers.coordinators.access import coordinator_only, is_coordinator
 from bot.handlers.coordinators.review import facts
 from bot.handlers.coordinators.review.facts import save
 from bot.handlers.coordinators.review.notify import answer_html, deliver
@@ -31,6 +31,7 @@ from bot.handlers.coordinators.review.views import (
 from bot.handlers.replies import split_message
 from bot.i18n import Translator
 from bot.review import queue
+from bot.roles import Role
 from bot.visits import service
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ MAX_PROBLEMS = 20  # of a broken knowledge/ shown in the chat; `iuc-bot kb check
 
 async def review(update: Update, context: IUCContext) -> None:
     """/review: the open questions, similar ones together, oldest first, a button each."""
-    t = await coordinator_only(update, context)
+    t = await require_role(update, context, Role.COORDINATOR)
     if t is None:
         return
     async with context.services.sessions() as session:
@@ -56,7 +57,7 @@ async def review(update: Update, context: IUCContext) -> None:
 async def button(update: Update, context: IUCContext) -> None:
     """The buttons hq:<action>:<id>[:<n>] of cards, /review and the knowledge steps."""
     query = update.callback_query
-    t = await coordinator_only(update, context)
+    t = await require_role(update, context, Role.COORDINATOR)
     if t is None:
         return
     action, raw_id, *rest = (query.data or "").split(":")[1:]
@@ -104,7 +105,7 @@ async def _start_answer(update: Update, context: IUCContext, t: Translator, hand
 async def text_step(update: Update, context: IUCContext) -> None:
     """Takes a coordinator's typed answer or fact text; passes any other text on."""
     services = context.services
-    if services.sessions is None or not is_coordinator(update, context):
+    if services.sessions is None or not await has_role(update, context, Role.COORDINATOR):
         return
     try:
         async with services.sessions() as session:
@@ -115,7 +116,7 @@ async def text_step(update: Update, context: IUCContext) -> None:
     if draft is None or draft.step not in ("answer", "fact"):
         return  # not typing for the review: the text is for the other handlers
     try:
-        t = await coordinator_only(update, context)
+        t = await require_role(update, context, Role.COORDINATOR)
         assert t is not None
         text = (update.effective_message.text or "").strip()
         if draft.step == "answer":
@@ -180,7 +181,7 @@ async def _take_answer(
 async def cancel(update: Update, context: IUCContext) -> None:
     """/cancel while typing for the review: forgets the step, nothing is sent or saved."""
     services = context.services
-    if services.sessions is None or not is_coordinator(update, context):
+    if services.sessions is None or not await has_role(update, context, Role.COORDINATOR):
         return
     try:
         async with services.sessions.begin() as session:
@@ -190,7 +191,7 @@ async def cancel(update: Update, context: IUCContext) -> None:
         return
     if not deleted:
         return  # nothing of ours to cancel: the general /cancel answers
-    t = await coordinator_only(update, context)
+    t = await require_role(update, context, Role.COORDINATOR)
     assert t is not None
     await update.effective_message.reply_html(t.gettext("Cancelled: nothing was sent or saved."))
     raise ApplicationHandlerStop
@@ -198,7 +199,7 @@ async def cancel(update: Update, context: IUCContext) -> None:
 
 async def reload(update: Update, context: IUCContext) -> None:
     """/reload: re-reads knowledge/; a broken file keeps the old knowledge answering."""
-    t = await coordinator_only(update, context)
+    t = await require_role(update, context, Role.COORDINATOR)
     if t is None:
         return
     services = context.services

@@ -10,32 +10,32 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import ReplyParameters
 from telegram.error import TelegramError
 
+from bot import roles
 from bot.db.models import Handoff
+from bot.handlers.access import configured
 from bot.handlers.context import IUCContext
 from bot.handlers.coordinators.review.views import card_html, card_keyboard, quoted
 from bot.handlers.replies import split_message
 from bot.i18n import Translator, negotiate
 from bot.review import queue
+from bot.roles import Role
 
 log = logging.getLogger(__name__)
-
-
-def coordinator_ids(context: IUCContext) -> frozenset[int]:
-    """Who is told about a new question: the coordinators."""
-    return context.services.settings.coordinator_ids
 
 
 async def notify_coordinators(context: IUCContext, handoff: Handoff) -> int:
     """Each coordinator gets the question at once, in their own language, with its buttons;
     returns how many were reached (one who never wrote to the bot cannot be)."""
     services = context.services
-    ids = sorted(coordinator_ids(context))
+    given = configured(context)
     try:
         async with services.sessions() as session:
+            held = await roles.holders(session, given)
+            ids = sorted(who for who, role in held.items() if role >= Role.COORDINATOR)
             languages = await queue.languages_of(session, ids)
     except SQLAlchemyError:
-        log.warning("could not read the coordinators' languages", exc_info=True)
-        languages = {}
+        log.warning("could not read the coordinators or their languages", exc_info=True)
+        ids, languages = sorted(given.coordinator_ids), {}
     reached = 0
     for coordinator in ids:
         t = Translator(negotiate(languages.get(coordinator), services.settings.default_locale))
