@@ -96,7 +96,7 @@ async def picked(
     await services.knowledge.refresh(services.sessions)
     await try_edit(query.edit_message_reply_markup(None))
     text = t.gettext("From now on the bot answers “{question}” with the fact “{fact}”.").format(
-        question=escape(handoff.text, quote=False),
+        question=escape(_short(handoff.text, 200), quote=False),
         fact=escape(question_text(fact, t.lang), quote=False),
     )
     if await _answer_from_knowledge(context, handoff, fact.id, user_id):
@@ -208,7 +208,7 @@ async def _save_fact(update: Update, context: IUCContext, t: Translator, data: d
     await services.knowledge.refresh(services.sessions)
     lines = [
         t.gettext("New fact saved: from now on the bot answers “{question}” with it.").format(
-            question=escape(handoff.text, quote=False)
+            question=escape(_short(handoff.text, 200), quote=False)
         )
     ]
     missing = [lang for lang in LANGUAGES if lang not in data["texts"]]
