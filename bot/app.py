@@ -29,6 +29,8 @@ from bot.db.session import make_engine, make_sessions
 from bot.db.userstate import user_states
 from bot.handlers.context import IUCContext, Services
 from bot.handlers.coordinators import reports as coordinator_reports
+from bot.handlers.coordinators import roles as coordinator_roles
+from bot.handlers.coordinators import texts as coordinator_texts
 from bot.handlers.coordinators.review import commands as review
 from bot.handlers.coordinators.visits import edit as coordinator_edit
 from bot.handlers.coordinators.visits import handlers as coordinator_visits
@@ -124,17 +126,19 @@ def register_handlers(app: Application) -> None:
         (handoff.ask_coordinator, r"^ho:[0-9]{1,18}\Z"),  # "Ask a coordinator"
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
-    # --- Coordinators: /visits, /registrations, /export and the visit buttons. -------------
+    # --- Coordinators: /visits, /registrations, /export, /grant, /revoke and their buttons. --
     # Private chats only (a CSV of names must not land in a group). Every handler re-checks
-    # COORDINATOR_IDS itself and refuses others politely, so the commands never fall through
-    # to "unknown command"; the callback patterns admit only what the handlers parse.
-    coordinators = filters.User(user_id=app.bot_data["services"].settings.coordinator_ids)
+    # the role itself (read from the database: granted roles count at once) and refuses
+    # others politely, so the commands never fall through to "unknown command"; the callback
+    # patterns admit only what the handlers parse.
     for name, handler in (
         ("visits", coordinator_visits.visits),
         ("registrations", coordinator_reports.registrations),
         ("export", coordinator_reports.export),
         ("review", review.review),
         ("reload", review.reload),
+        ("grant", coordinator_roles.grant),
+        ("revoke", coordinator_roles.revoke),
     ):
         app.add_handler(CommandHandler(name, handler, filters=new & private))
     for handler, pattern in (
@@ -148,23 +152,18 @@ def register_handlers(app: Application) -> None:
         (coordinator_reports.export, rf"^cx:{ROW_ID}\Z"),
         # Hand-off review: a question's card, answer, phrasing, pick, new fact, skip.
         (review.button, rf"^hq:([calfs]:{ROW_ID}|p:{ROW_ID}:[0-9])\Z"),
+        (coordinator_roles.button, r"^rl:(g:[sc]:[0-9]{1,19}|r:[0-9]{1,19}|x)\Z"),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
-    # A coordinator creating or changing a visit types the answers: group -2 runs before the
-    # registration's text routing and the questions, and passes the text on (no
-    # ApplicationHandlerStop) when the coordinator has no "edit_visit" draft.
-    # The user first: it turns away everybody else's messages at the first test.
-    coordinator_text = coordinators & new & private & filters.TEXT & ~filters.COMMAND
-    app.add_handler(MessageHandler(coordinator_text, coordinator_edit.text_step), group=-2)
+    # A coordinator creating or changing a visit, naming a person for /grant or /revoke (a
+    # forward counts), or typing an answer or a new fact for /review, types the answers:
+    # group -2 runs before the registration's text routing and the questions, and passes the
+    # text on (no ApplicationHandlerStop) when the sender has no such conversation saved (see
+    # coordinators/texts.py: one handler, as a group runs only its first matching handler).
+    coordinator_text = new & private & ~filters.COMMAND & (filters.TEXT | filters.FORWARDED)
+    app.add_handler(MessageHandler(coordinator_text, coordinator_texts.text_step), group=-2)
     app.add_handler(
-        CommandHandler("cancel", coordinator_edit.cancel, filters=new & private & coordinators),
-        group=-2,
-    )
-    # A coordinator typing an answer or a new fact for /review: group -1, after the visit
-    # form's group (a group runs only its first matching handler), before the questions.
-    app.add_handler(MessageHandler(coordinator_text, review.text_step), group=-1)
-    app.add_handler(
-        CommandHandler("cancel", review.cancel, filters=new & private & coordinators), group=-1
+        CommandHandler("cancel", coordinator_texts.cancel, filters=new & private), group=-2
     )
     # --- Delegates: /register (and /start visit_<id>), /myvisits, offers, /mydata, /forget_me,
     # /subscribe and /unsubscribe (announcements).
@@ -191,9 +190,7 @@ def register_handlers(app: Application) -> None:
     # --- Last, for everybody: what no handler above took, and errors. ------------------------
     app.add_handler(CallbackQueryHandler(other.stale_button))
     app.add_handler(
-        MessageHandler(
-            new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other.not_text
-        )
+        MessageHandler(new & private & ~filters.TEXT & ~filters.StatusUpdate.ALL, other.not_text)
     )
     # After the CommandHandlers: only commands none of them took (typos, other bots' commands).
     app.add_handler(MessageHandler(new & private & filters.COMMAND, other.unknown_command))

@@ -48,6 +48,8 @@ def coordinator_own_commands(t: Translator) -> list[BotCommand]:
         BotCommand("export", t.pgettext("command menu", "Registrations as a CSV file")),
         BotCommand("review", t.pgettext("command menu", "Questions waiting for an answer")),
         BotCommand("reload", t.pgettext("command menu", "Re-read the knowledge files")),
+        BotCommand("grant", t.pgettext("command menu", "Give someone a role")),
+        BotCommand("revoke", t.pgettext("command menu", "Take a role back")),
     ]
 
 

@@ -44,6 +44,7 @@ TEMPLATES = [
     *("ce:city:tokorozawa", "ce:role:press", "ce:skip", "ce:done", "ce:create", "ce:cancel"),
     "cr:{v}",
     "cx:{v}",
+    *("rl:g:s:{r}", "rl:g:c:{r}", "rl:r:{r}", "rl:x"),  # /grant and /revoke (user ids)
     "r:visit:{v}",
     "rv:{v}",  # a live answer's visit button
     *("r:role:delegate", "r:dietary:none", "r:email:skip", "r:consent:yes", "r:confirm:yes"),
@@ -87,6 +88,8 @@ COMMANDS = [
     "unsubscribe",
     "review",
     "reload",
+    "grant",
+    "revoke",
 ]
 
 

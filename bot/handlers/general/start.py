@@ -12,10 +12,13 @@ from telegram.constants import ChatType
 
 from bot.db import repo
 from bot.encodable import encodable
+from bot.handlers.access import current_role
 from bot.handlers.context import IUCContext, identify
+from bot.handlers.coordinators.role_views import role_help
 from bot.handlers.registration import handlers as registration
 from bot.handlers.replies import ROW_ID, callback, try_edit
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from bot.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +81,14 @@ async def start(update: Update, context: IUCContext) -> None:
 
 
 async def help_command(update: Update, context: IUCContext) -> None:
-    """Says what the bot can do, with example questions."""
+    """Says what the bot can do, with example questions; staff and coordinators also get
+    their own commands."""
     t = await identify(update, context)
-    await update.effective_message.reply_html(help_text(t, context))
+    text = help_text(t, context)
+    role = await current_role(update, context)
+    if role > Role.DELEGATE:
+        text += "\n\n" + role_help(t, role)
+    await update.effective_message.reply_html(text)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

@@ -78,7 +78,7 @@ async def start_from_link(
         await say(update, escape(unavailable(t)))
         return True
     if visit is None or (
-        visit.status == rules.VisitStatus.DRAFT and not is_coordinator(update, context)
+        visit.status == rules.VisitStatus.DRAFT and not await is_coordinator(update, context)
     ):
         # Ids are sequential: an unpublished visit is "not there" for all but coordinators,
         # who try their link before sharing it.

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.handlers.context import IUCContext
+from bot.handlers.context import IUCContext, identify
 from bot.handlers.coordinators.access import coordinator_only, is_coordinator
 from bot.handlers.coordinators.visits.changes import (
     apply_capacity,
@@ -34,6 +34,7 @@ from bot.handlers.coordinators.visits.steps import (
     take_text,
 )
 from bot.handlers.replies import try_edit
+from bot.i18n import Translator
 from bot.visits import service
 from bot.visits.rules import VisitStatus
 
@@ -78,7 +79,7 @@ async def change_visit(update: Update, context: IUCContext) -> None:
 async def text_step(update: Update, context: IUCContext) -> None:
     """Takes a coordinator's typed answer when they are creating or changing a visit."""
     services = context.services
-    if services.sessions is None or not is_coordinator(update, context):
+    if services.sessions is None:
         return
     user_id = update.effective_user.id
     try:
@@ -91,8 +92,14 @@ async def text_step(update: Update, context: IUCContext) -> None:
         return
     if draft is None:
         return  # not in a visit conversation: the text is for the other handlers
+    # The role is checked once there is a form to fill. Someone whose coordinator role was
+    # taken back meanwhile is no longer filling it: their text goes on (as a question), and
+    # the form stays as it was.
+    if not await is_coordinator(update, context):
+        return
+    t = await identify(update, context)
     try:
-        await _take_step(update, context, draft.data, draft.step)
+        await _take_step(update, context, t, draft.data, draft.step)
     except Exception as exc:
         # The text was an answer to the visit form, whatever went wrong while taking it: the
         # error handlers log and apologize, and no later group answers it as a question.
@@ -101,13 +108,11 @@ async def text_step(update: Update, context: IUCContext) -> None:
 
 
 async def _take_step(
-    update: Update, context: IUCContext, saved: dict[str, Any], step: str
+    update: Update, context: IUCContext, t: Translator, saved: dict[str, Any], step: str
 ) -> None:
     """Takes the typed answer to the draft's step: saves it and asks the next, or applies it."""
     services = context.services
     user_id = update.effective_user.id
-    t = await coordinator_only(update, context)
-    assert t is not None
     data = dict(saved)
     today = services.clock().date()
     error = take_text(t, step, update.effective_message.text or "", data, today)
@@ -131,14 +136,13 @@ async def _take_step(
 async def cancel(update: Update, context: IUCContext) -> None:
     """/cancel while creating or changing a visit: forgets the draft, nothing is saved."""
     services = context.services
-    if services.sessions is None or not is_coordinator(update, context):
+    if services.sessions is None or not await is_coordinator(update, context):
         return
     async with services.sessions.begin() as session:
         deleted = await service.delete_draft(session, update.effective_user.id, KIND)
     if not deleted:
         return  # nothing of ours to cancel: the general /cancel answers
-    t = await coordinator_only(update, context)
-    assert t is not None
+    t = await identify(update, context)
     await update.effective_message.reply_html(t.gettext("Cancelled: the visit was not changed."))
     raise ApplicationHandlerStop
 
