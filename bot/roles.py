@@ -12,7 +12,6 @@ buttons at the next press, whichever process takes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -233,8 +232,3 @@ def parse_user_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if 0 < value <= MAX_USER_ID else None
-
-
-def configured_from(coordinator_ids: Iterable[int], staff_ids: Iterable[int]) -> Configured:
-    """The settings' roles from the two id lists."""
-    return Configured(frozenset(coordinator_ids), frozenset(staff_ids))
