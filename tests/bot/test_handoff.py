@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot import roles
 from bot.config import DEFAULT_KNOWLEDGE_DIR as KNOWLEDGE
 from bot.db.models import Draft, Handoff, KbChange, QuestionLog
 from bot.kb.answer import QuestionAnswerer
-from tests.bot.harness import Harness, rows, run_bot
+from bot.roles import Role
+from tests.bot.harness import NOW, Harness, rows, run_bot
 
 COORDINATOR, ASKER, NEXT = 42, 501, 502
 OUT_OF_SCOPE = {
@@ -280,3 +282,31 @@ async def test_reload_keeps_the_old_knowledge_when_a_file_is_broken(
         [answered] = await bot.send(NEXT, new_phrasing)
         assert "Ask a coordinator" not in answered.plain
         assert answered.plain == (await bot.send(NEXT, "What meetings have taken place?"))[0].plain
+
+
+async def test_a_coordinator_granted_in_the_bot_is_told_and_answers(bot: Harness) -> None:
+    granted = 77  # not in COORDINATOR_IDS
+    await bot.send(granted, "/start")
+    services = bot.app.bot_data["services"]
+    async with services.sessions.begin() as session:
+        await roles.grant(
+            session,
+            granted,
+            Role.COORDINATOR,
+            by=COORDINATOR,
+            now=NOW,
+            configured=roles.Configured(frozenset({COORDINATOR})),
+        )
+    await hand_off(bot, ASKER, "en")
+    notice = bot.api.messages(granted)[-1]
+    assert notice.plain.startswith("New question for the coordinators")
+    # /cancel while answering sends nothing, and what follows is a question again.
+    await bot.press(granted, notice, "Answer")
+    [cancelled] = await bot.send(granted, "/cancel")
+    assert cancelled.plain == "Cancelled: nothing was sent or saved."
+    [question] = await bot.send(granted, "When was the agreement signed?")
+    assert "signed" in question.plain
+    await bot.press(granted, notice, "Answer")
+    [done] = await bot.send(granted, "We will look into bicycles.")
+    assert "was sent" in done.plain
+    assert bot.api.messages(ASKER)[-1].plain.endswith("\nWe will look into bicycles.")

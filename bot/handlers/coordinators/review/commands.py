@@ -14,8 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.db.models import Draft
 from bot.handlers.access import has_role, require_role
-from bot.handlers.context import IUCContext
+from bot.handlers.context import IUCContext, identify
 from bot.handlers.coordinators.review import facts
 from bot.handlers.coordinators.review.facts import save
 from bot.handlers.coordinators.review.notify import answer_html, deliver
@@ -102,10 +103,14 @@ async def _start_answer(update: Update, context: IUCContext, t: Translator, hand
     )
 
 
+TYPED_STEPS = ("answer", "fact")  # steps that take a typed text (the others, buttons)
+
+
 async def text_step(update: Update, context: IUCContext) -> None:
-    """Takes a coordinator's typed answer or fact text; passes any other text on."""
+    """Takes a coordinator's typed answer or fact text (coordinators/texts.py calls it for
+    anyone with a saved conversation); passes any other text on."""
     services = context.services
-    if services.sessions is None or not await has_role(update, context, Role.COORDINATOR):
+    if services.sessions is None:
         return
     try:
         async with services.sessions() as session:
@@ -113,8 +118,17 @@ async def text_step(update: Update, context: IUCContext) -> None:
     except SQLAlchemyError:
         log.warning("could not look up a review draft", exc_info=True)
         return
-    if draft is None or draft.step not in ("answer", "fact"):
-        return  # not typing for the review: the text is for the other handlers
+    if draft is not None and await take_typed(update, context, draft):
+        raise ApplicationHandlerStop
+
+
+async def take_typed(update: Update, context: IUCContext, draft: Draft) -> bool:
+    """Takes the text for a review draft; False (nothing done) when it is not one that takes
+    text or the sender is no longer a coordinator."""
+    if draft.kind != KIND or draft.step not in TYPED_STEPS:
+        return False
+    if not await has_role(update, context, Role.COORDINATOR):
+        return False
     try:
         t = await require_role(update, context, Role.COORDINATOR)
         assert t is not None
@@ -125,9 +139,9 @@ async def text_step(update: Update, context: IUCContext) -> None:
             await facts.take_text(update, context, t, dict(draft.data), text)
     except Exception as exc:
         # The text was meant for the review, whatever went wrong: the error handler logs and
-        # apologizes, and no later group answers it as a question.
+        # apologizes, and no later handler answers it as a question.
         await context.application.process_error(update, exc)
-    raise ApplicationHandlerStop
+    return True
 
 
 async def _take_answer(
@@ -179,9 +193,10 @@ async def _take_answer(
 
 
 async def cancel(update: Update, context: IUCContext) -> None:
-    """/cancel while typing for the review: forgets the step, nothing is sent or saved."""
+    """/cancel while typing for the review: forgets the step, nothing is sent or saved. Only
+    the sender's own review draft is deleted (a delegate has none), so no role check."""
     services = context.services
-    if services.sessions is None or not await has_role(update, context, Role.COORDINATOR):
+    if services.sessions is None:
         return
     try:
         async with services.sessions.begin() as session:
@@ -191,8 +206,7 @@ async def cancel(update: Update, context: IUCContext) -> None:
         return
     if not deleted:
         return  # nothing of ours to cancel: the general /cancel answers
-    t = await require_role(update, context, Role.COORDINATOR)
-    assert t is not None
+    t = await identify(update, context)
     await update.effective_message.reply_html(t.gettext("Cancelled: nothing was sent or saved."))
     raise ApplicationHandlerStop
 
