@@ -14,8 +14,6 @@ from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_datetime
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
@@ -25,32 +23,16 @@ from bot.db.models import Visit
 from bot.handlers.context import Services
 from bot.i18n import Translator
 from bot.kb.model import KnowledgeBase
+from bot.timefmt import when_text as dates_text
 from bot.visits import service
 from bot.visits.results import Offer, Reminder, VisitChange
-from bot.visits.store import local_moment
 
 log = logging.getLogger(__name__)
 
-# The partnership's two time zones: every delegate reads a visit's start in both.
-ZONES = ("Europe/Bratislava", "Asia/Tokyo")
-
-
-def moment(t: Translator, when: datetime, zone: str) -> str:
-    """A moment in a zone as the language writes it: 20 May 2027, 02:00 / 2027年5月20日 2:00."""
-    locale = Locale.parse(t.babel_locale)
-    pattern = (
-        str(locale.datetime_formats["long"])
-        .replace("{1}", locale.date_formats["long"].pattern)
-        .replace("{0}", locale.time_formats["short"].pattern)
-    )
-    return format_datetime(when, pattern, tzinfo=ZoneInfo(zone), locale=locale)
-
 
 def when_text(t: Translator, visit: Visit) -> str:
-    """The visit's days, and its first morning (09:00 host time) in both partner time zones."""
-    start = local_moment(visit, visit.start_date)
-    zones = " / ".join(f"{zone}: {moment(t, start, zone)}" for zone in ZONES)
-    return f"{t.period(visit.start_date, visit.end_date)} ({zones})"
+    """The visit's days: a visit has no set hour, so no time is shown (no zone either)."""
+    return dates_text(t, visit.start_date, visit.end_date)
 
 
 def city_name(kb: KnowledgeBase, city: str, lang: str) -> str:

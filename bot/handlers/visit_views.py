@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_time, get_timezone_location
 from telegram import Bot
 
+from bot import timefmt
 from bot.db.models import Registration, Visit
 from bot.handlers.context import Services
 from bot.i18n import Translator
@@ -81,7 +80,10 @@ def visit_heading(t: Translator, visit: Visit) -> str:
     """The visit's title in bold and its dates, as HTML."""
     title = escape(visit.title(t.lang), quote=False)
     period = escape(t.period(visit.start_date, visit.end_date), quote=False)
-    return f"<b>{title}</b> ({period})"
+    # Translators: a visit's title and its dates; ja uses full-width brackets.
+    return t.pgettext("visit and dates", "{title} ({dates})").format(
+        title=f"<b>{title}</b>", dates=period
+    )
 
 
 def registration_card(t: Translator, registration: Registration, visit: Visit) -> str:
@@ -107,14 +109,8 @@ def registration_card(t: Translator, registration: Registration, visit: Visit) -
 
 
 def moment_text(t: Translator, moment: datetime, visit: Visit) -> str:
-    """A date and time in the visit's time zone: 1 December 2026, 19:00 (Japan Time)."""
-    zone = ZoneInfo(visit.timezone)
-    local = moment.astimezone(zone)
-    return t.pgettext("date and time", "{date}, {time} ({zone})").format(
-        date=t.date(local.date()),
-        time=format_time(local, "short", locale=t.babel_locale),
-        zone=get_timezone_location(zone, locale=t.babel_locale),
-    )
+    """A moment in the host and partner cities: 1 December 2026, 19:00 in Tokyo / 11:00 in …"""
+    return timefmt.moment_text(t, moment, visit.timezone)
 
 
 def refusal(t: Translator, exc: rules.VisitError) -> str:

@@ -1,10 +1,19 @@
-"""Read the dates people type in English, Slovak and Japanese: day first, year optional."""
+"""Dates as people write them, in English, Slovak and Japanese, and a visit's deadline.
+
+Reading (`parse_date`): day first, year optional, Japanese month first. Writing goes through
+bot/timefmt.py (dates only without a set time, a moment by city names); here only what a
+registration deadline means: the host city's day, until its last minute.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Translator
+from bot.timefmt import moment_text
 
 _EN_MONTHS = (
     *("january", "february", "march", "april", "may", "june"),
@@ -66,6 +75,8 @@ _DAY_FIRST = re.compile(
 _DAY_NAME = re.compile(
     r"^(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?(?:of)?(?P<name>[a-z]+)\.?,?(?P<year>\d{4})?\.?$"
 )
+# Japanese writes a day of the year month first: 3/14 is 14 March (with the year: 2027/3/14).
+_MONTH_FIRST = re.compile(r"^(?P<month>\d{1,2})/(?P<day>\d{1,2})$")
 _NAME_DAY = re.compile(
     r"^(?P<name>[a-z]+)\.?(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?,?(?P<year>\d{4})?\.?$"
 )
@@ -112,10 +123,9 @@ def parse_date(text: str, *, lang: str, default_year: int) -> date | None:
 
     Numbers are read day first (20/05/2027; never the US 5/20/2027), a date without a year
     takes default_year (the visit's year). Every language's forms are accepted whatever
-    `lang` is: people mix them, and no form means one date in one language and another in
-    the next.
+    `lang` is: people mix them. The one form read by language is a bare "3/14" in Japanese,
+    month first as Japanese writes it (a Japanese "20/5" that cannot be that is still 20 May).
     """
-    del lang  # kept in the signature for forms that would differ by language
     if not text or len(text) > MAX_INPUT:
         return None
     folded = _fold(text)
@@ -139,6 +149,12 @@ def parse_date(text: str, *, lang: str, default_year: int) -> date | None:
             else:
                 year = _year(raw_year, default_year)
         return _make(year, int(match["month"]), int(match["day"]))
+    if (
+        lang == "ja"
+        and (match := _MONTH_FIRST.match(compact))
+        and (day := _make(default_year, int(match["month"]), int(match["day"])))
+    ):
+        return day
     if match := _YEAR_FIRST.match(compact):
         return _make(int(match["year"]), int(match["month"]), int(match["day"]))
     if match := _DAY_FIRST.match(compact):
@@ -149,3 +165,17 @@ def parse_date(text: str, *, lang: str, default_year: int) -> date | None:
             year = _year(match["year"], default_year)
             return _make(year, MONTHS[match["name"]], int(match["day"]))
     return None
+
+
+# A registration deadline is a day in the host city: registering is possible until it ends.
+DAY_ENDS = time(23, 59)
+
+
+def deadline_moment(day: date, zone: str) -> datetime:
+    """The last minute of a registration deadline's day in the host city."""
+    return datetime.combine(day, DAY_ENDS, ZoneInfo(zone))
+
+
+def deadline_text(t: Translator, day: date, zone: str) -> str:
+    """A registration deadline: its day's last minute in the host and the partner cities."""
+    return moment_text(t, deadline_moment(day, zone), zone)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from babel.dates import get_timezone_location
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Visit
 from bot.i18n import Translator
+from bot.timefmt import when_text
 from bot.visits.catalogue import open_visits
+from bot.visits.dates import deadline_text
 from bot.visits.store import local_today
 
 
@@ -93,7 +93,7 @@ def open_visits_text(
     ]
     for visit in visits:
         where = place(visit.host_city)
-        when = t.period(visit.start_date, visit.end_date)
+        when = when_text(t, visit.start_date, visit.end_date)
         if where:
             when = t.pgettext("visit dates and place", "{dates}, {place}").format(
                 dates=when, place=where
@@ -112,9 +112,8 @@ def open_visits_text(
                 ).format(count=t.number(visit.places_left), capacity=t.number(visit.capacity))
             )
         lines.append(
-            t.gettext("Registration is open until {date} ({zone}).").format(
-                date=t.date(visit.deadline),
-                zone=get_timezone_location(ZoneInfo(visit.timezone), locale=t.babel_locale),
+            t.gettext("Registration is open until {moment}.").format(
+                moment=deadline_text(t, visit.deadline, visit.timezone)
             )
         )
         parts.append("\n".join(lines))

@@ -24,10 +24,10 @@ FULL = {
     "sk": "Návšteva je obsadená: ak sa prihlásite, zaradíme vás na zoznam čakateľov.",
     "ja": "この訪問は満員です。お申し込みいただくと、キャンセル待ちとなります。",
 }
-DEADLINE = {  # in the host city's time zone
-    "en": "Registration is open until 1 May 2027 (Japan Time).",
-    "sk": "Prihlásiť sa môžete do 1. mája 2027 (časové pásmo Japonsko).",
-    "ja": "申込締切は2027年5月1日（日本時間）です。",
+DEADLINE = {  # the day's last minute in the host city, and in the partner city
+    "en": "Registration is open until 1 May 2027 (23:59 in Tokyo / 16:59 in Bratislava).",
+    "sk": "Prihlásiť sa môžete do 1. mája 2027 (23:59 v Tokiu, 16:59 v Bratislave).",
+    "ja": "申込締切は2027年5月1日（東京 23:59、ブラチスラバ 16:59）です。",
 }
 REGISTER = {"en": "Register: ", "sk": "Prihlásiť sa: ", "ja": "申し込む："}
 WAITING = {"en": "Waiting list: ", "sk": "Zoznam čakateľov: ", "ja": "キャンセル待ち："}

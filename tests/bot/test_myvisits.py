@@ -14,9 +14,9 @@ from tests.visits.test_ics import parse_ics
 
 STATUS = {"en": "Status: Confirmed", "sk": "Stav: Potvrdená", "ja": "状態: 確定"}
 OFFER = {
-    "ja": ("空きが出たため", "2026年12月1日 19:00（日本時間）"),
-    "sk": ("uvoľnilo miesto", "1. decembra 2026 o 19:00 (časové pásmo Japonsko)"),
-    "en": ("a place has become free", "1 December 2026, 19:00 (Japan Time)"),
+    "ja": ("空きが出たため", "2026年12月1日（東京 19:00、ブラチスラバ 11:00）"),
+    "sk": ("uvoľnilo miesto", "1. decembra 2026 (19:00 v Tokiu, 11:00 v Bratislave)"),
+    "en": ("a place has become free", "1 December 2026 (19:00 in Tokyo / 11:00 in Bratislava)"),
 }
 
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.visits.dates import parse_date
+from bot.i18n import Translator
+from bot.visits.dates import deadline_text, parse_date
 
 MAY_20 = date(2027, 5, 20)
 
@@ -43,6 +44,11 @@ READ = [
     ("ja-reiwa", "ja", "令和9年5月20日", MAY_20),
     ("ja-slashes-year-first", "ja", "2027/5/20", MAY_20),
     ("ja-full-width-slashes", "ja", "２０２７／０５／２０", MAY_20),
+    ("ja-month-first-slash", "ja", "5/20", MAY_20),
+    ("ja-month-first-ambiguous", "ja", "3/5", date(2027, 3, 5)),
+    ("ja-month-first-full-width", "ja", "３／１４", date(2027, 3, 14)),
+    ("ja-day-first-when-month-first-cannot-be", "ja", "20/5", MAY_20),
+    ("sk-day-first-ambiguous", "sk", "3/5", date(2027, 5, 3)),
     ("any-language-form-in-any-language", "ja", "20. mája", MAY_20),
     ("leap-day", "en", "29.2.2028", date(2028, 2, 29)),
 ]
@@ -74,6 +80,7 @@ def test_a_two_digit_year_is_the_nearest_one(
 
 REFUSED = [
     ("us-month-first-numbers", "en", "5/20/2027"),
+    ("month-first-outside-japanese", "en", "3/14"),
     ("impossible-day", "sk", "31.2."),
     ("not-a-leap-year", "en", "29.2.2027"),
     ("month-13", "sk", "1.13.2027"),
@@ -100,3 +107,14 @@ def test_a_date_without_a_year_takes_the_visits_year() -> None:
     assert parse_date("20.5.", lang="sk", default_year=2031) == date(2031, 5, 20)
     assert parse_date("5月20日", lang="ja", default_year=2019) == date(2019, 5, 20)
     assert parse_date("20 May 2027", lang="en", default_year=2031) == MAY_20
+
+
+def test_a_registration_deadline_is_its_days_last_minute_in_both_cities() -> None:
+    en, ja = Translator("en"), Translator("ja")
+    assert deadline_text(en, date(2027, 5, 1), "Asia/Tokyo") == (
+        "1 May 2027 (23:59 in Tokyo / 16:59 in Bratislava)"
+    )
+    # 23:59 in Bratislava is the next morning in Tokyo: each city gets its own day.
+    assert deadline_text(ja, date(2027, 5, 1), "Europe/Bratislava") == (
+        "ブラチスラバ 2027年5月1日 23:59、東京 2027年5月2日 6:59"
+    )

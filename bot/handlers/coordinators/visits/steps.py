@@ -17,7 +17,7 @@ from bot.handlers.coordinators.visits.views import role_label
 from bot.handlers.replies import callback
 from bot.i18n import Translator
 from bot.kb.model import KnowledgeBase
-from bot.visits.dates import parse_date
+from bot.visits.dates import deadline_text, parse_date
 from bot.visits.rules import (
     MAX_CAPACITY,
     MAX_VISIT_DAYS,
@@ -84,7 +84,9 @@ def summary_html(t: Translator, data: dict[str, Any], kb: KnowledgeBase) -> str:
         t.ngettext("{count} place", "{count} places", data["capacity"]).format(
             count=data["capacity"]
         ),
-        t.gettext("Registration until: {date}").format(date=t.date(deadline))
+        t.gettext("Registration until: {date}").format(
+            date=deadline_text(t, deadline, data["timezone"])
+        )
         if deadline
         else t.gettext("Registration until the visit starts"),
         t.gettext("Who may register: {roles}").format(

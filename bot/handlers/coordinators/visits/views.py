@@ -12,6 +12,7 @@ from bot.handlers.replies import callback
 from bot.handlers.visit_notices import city_name, visit_title, when_text
 from bot.i18n import Translator
 from bot.kb.model import KnowledgeBase
+from bot.visits.dates import deadline_text
 from bot.visits.rules import Role, VisitStatus
 
 
@@ -55,7 +56,9 @@ def share_link(context: IUCContext, visit_id: int) -> str:
 def card_html(t: Translator, visit: Visit, kb: KnowledgeBase, link: str) -> str:
     """Everything about one visit a coordinator needs, as HTML."""
     deadline = (
-        t.gettext("Registration until: {date}").format(date=t.date(visit.registration_deadline))
+        t.gettext("Registration until: {date}").format(
+            date=deadline_text(t, visit.registration_deadline, visit.timezone)
+        )
         if visit.registration_deadline
         else t.gettext("Registration until the visit starts")
     )
