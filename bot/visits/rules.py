@@ -332,8 +332,10 @@ def clean_visit(fields: Mapping[str, Any]) -> dict[str, Any]:
     if not 1 <= capacity <= MAX_CAPACITY:
         raise InvalidVisit("capacity", limit=MAX_CAPACITY)
     deadline = fields.get("registration_deadline")
-    if deadline is not None and (not isinstance(deadline, date) or deadline > end):
-        raise InvalidVisit("deadline_after_end")
+    # Registering closes at the latest on the first day: a deadline later than that would
+    # promise a place in a visit already under way (and /myvisits would call it "past").
+    if deadline is not None and (not isinstance(deadline, date) or deadline > start):
+        raise InvalidVisit("deadline_after_start")
     roles = list(dict.fromkeys(str(r) for r in fields["roles"]))
     if not roles or not set(roles) <= {r.value for r in Role}:
         raise InvalidVisit("roles")

@@ -77,6 +77,11 @@ BAD_NUMBER = {
     "sk": "Pošlite, prosím, celé číslo od 1 do 10000.",
     "ja": "1から10000までの整数を入力してください。",
 }
+LATE_DEADLINE = {
+    "en": "The last day to register must not be after 20 May 2027.",
+    "sk": "Posledný deň registrácie nesmie byť neskôr ako 20. mája 2027.",
+    "ja": "登録の締切日を2027年5月20日より後にすることはできません。",
+}
 
 
 @pytest.mark.parametrize("lang", ["en", "sk", "ja"])
@@ -113,6 +118,9 @@ async def test_a_visit_is_created_step_by_step_and_opened(bot: Harness, lang: st
     await bot.send(
         COORDINATOR, "１０", lang=lang
     )  # full-width digits, as a Japanese keyboard types
+    # The deadline may be the first day at the latest, not a day the visit is under way.
+    error, _ = await bot.send(COORDINATOR, "21.5.2027", lang=lang)
+    assert LATE_DEADLINE[lang] in error.plain
     [roles] = await bot.send(COORDINATOR, "1.5.2027", lang=lang)
     await bot.press(COORDINATOR, roles, label["press"], lang=lang)  # switched off
     [summary] = await bot.press(

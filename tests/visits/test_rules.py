@@ -209,7 +209,8 @@ def test_clean_visit_keeps_valid_fields_in_role_order() -> None:
         ({"capacity": 0}, "capacity"),
         ({"capacity": True}, "capacity"),
         ({"capacity": "10"}, "capacity"),
-        ({"registration_deadline": date(2027, 5, 24)}, "deadline_after_end"),
+        ({"registration_deadline": date(2027, 5, 24)}, "deadline_after_start"),
+        ({"registration_deadline": date(2027, 5, 21)}, "deadline_after_start"),  # mid-visit
         ({"roles": []}, "roles"),
         ({"roles": ["delegate", "spy"]}, "roles"),
     ],
@@ -226,6 +227,7 @@ def test_clean_visit_keeps_valid_fields_in_role_order() -> None:
         "bool-capacity",
         "text-capacity",
         "deadline-after-end",
+        "deadline-mid-visit",
         "no-roles",
         "unknown-role",
     ],

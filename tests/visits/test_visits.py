@@ -134,7 +134,8 @@ async def test_change_visit_checks_the_result(sessions: Sessions, now: datetime)
     visit = await open_visit(sessions, now)
     for fields, reason in (
         ({"end_date": date(2027, 5, 19)}, "end_before_start"),
-        ({"registration_deadline": date(2027, 6, 1)}, "deadline_after_end"),
+        ({"registration_deadline": date(2027, 6, 1)}, "deadline_after_start"),
+        ({"registration_deadline": date(2027, 5, 21)}, "deadline_after_start"),
         ({"roles": ["astronaut"]}, "roles"),
     ):
         with pytest.raises(InvalidVisit, match=reason):

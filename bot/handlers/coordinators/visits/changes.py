@@ -92,8 +92,9 @@ async def apply_dates(update: Update, context: IUCContext, t: Translator, data: 
             if visit is None:
                 raise VisitNotFound()
             deadline = visit.registration_deadline
-            if deadline is not None and deadline > end:
-                # Earlier dates can leave the deadline after the visit: close at its start.
+            if deadline is not None and deadline > start:
+                # Earlier dates can leave the deadline inside or after the visit: close at
+                # its start, the latest a deadline may be (rules.check_visit).
                 deadline = start
             change = await service.change_visit(
                 session,

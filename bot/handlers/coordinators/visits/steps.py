@@ -242,11 +242,10 @@ def take_text(
         if day is None:
             return error
         if step == "deadline":
-            end = _day(data, "end_date")
-            assert end is not None
-            if day > end:
+            # At the latest the visit's first day (rules.check_visit says so too).
+            if day > start:
                 return t.gettext("The last day to register must not be after {date}.").format(
-                    date=t.date(end)
+                    date=t.date(start)
                 )
             data["registration_deadline"] = day.isoformat()
             return None
