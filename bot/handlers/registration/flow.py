@@ -78,6 +78,10 @@ async def answer(
             await delete(update, context, t)
             await say(update, escape(t.gettext("Registration cancelled. Nothing was saved.")))
             return None
+        if visit is not None and step != "visit":
+            # Closed meanwhile (deadline passed, closed or cancelled by the coordinators):
+            # said at this step, not after the person has answered everything.
+            service.check_open(visit, services.clock())
         if kind == "button" and value == "back":
             back = steps.previous_step(step, data)
             if back is None:
