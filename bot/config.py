@@ -45,6 +45,8 @@ class Settings:
     reminder_days: tuple[int, ...] = (7, 1)  # days before a visit, nearest last
     offer_hours: int = 48  # how long a freed place stays offered to the next person waiting
     purge_after_days: int = 90  # registrations are anonymised this long after the visit ends
+    # Delegates may arrive this many days before a visit and leave as many days after it.
+    stay_window_days: int = 1
     # Questions lose their words and asker this long after they were asked; a user's row goes
     # when they have not written for as long.
     retention_days: int = 365
@@ -130,6 +132,9 @@ class Settings:
                 get("PURGE_AFTER_DAYS"), "PURGE_AFTER_DAYS", 90, 0, 3650, "days"
             ),
             retention_days=_bounded(get("RETENTION_DAYS"), "RETENTION_DAYS", 365, 1, 3650, "days"),
+            stay_window_days=_bounded(
+                get("STAY_WINDOW_DAYS"), "STAY_WINDOW_DAYS", 1, 0, 30, "days"
+            ),
             db_timeout=_seconds(get("DB_TIMEOUT_SECONDS")),
             flood_messages=_bounded(
                 get("FLOOD_MESSAGES"), "FLOOD_MESSAGES", 10, 2, 1000, "messages"

@@ -139,11 +139,13 @@ def refusal(t: Translator, exc: rules.VisitError) -> str:
         )
     if isinstance(exc, rules.DatesOutsideVisit):
         start, end = exc.details.get("start"), exc.details.get("end")
-        if isinstance(start, date) and isinstance(end, date):
+        first, last = exc.details.get("first"), exc.details.get("last")
+        if all(isinstance(d, date) for d in (start, end, first, last)):
+            # The same sentence at registration and in /myvisits.
             return t.gettext(
-                "This day is outside the visit, which lasts {period}. "
-                "Please choose a day in that period."
-            ).format(period=t.period(start, end))
+                "You can arrive and leave from {first} to {last}; the visit itself lasts "
+                "{period}. Please choose a day in that time."
+            ).format(first=t.date(first), last=t.date(last), period=t.period(start, end))
     if isinstance(exc, rules.DepartureBeforeArrival):
         return t.gettext("The departure cannot be before the arrival. Please type another day.")
     if isinstance(exc, rules.RoleNotAllowed):

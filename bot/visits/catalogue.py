@@ -14,11 +14,13 @@ from bot.visits.results import Notice, VisitChange
 from bot.visits.rules import (
     ACTIVE_STATUSES,
     MAX_YEARS_AHEAD,
+    STAY_WINDOW_DAYS,
     InvalidVisit,
     VisitStatus,
     clean_visit,
     latest_start,
 )
+from bot.visits.rules import stay_window as stay_window_of
 from bot.visits.store import fresh_visit, guarded
 from bot.visits.waitlist import fill_free_places
 
@@ -134,7 +136,13 @@ async def set_visit_status(
 
 
 async def change_visit(
-    session: AsyncSession, visit_id: int, *, now: datetime, offer_hours: int = 48, **fields: Any
+    session: AsyncSession,
+    visit_id: int,
+    *,
+    now: datetime,
+    offer_hours: int = 48,
+    stay_window: int = STAY_WINDOW_DAYS,
+    **fields: Any,
 ) -> VisitChange:
     """Change a visit's fields; returns who to notify when the dates moved, and new offers."""
     unknown = set(fields) - set(CHANGEABLE)
@@ -180,7 +188,8 @@ async def change_visit(
             .execution_options(populate_existing=True)
         )
         for r in active:
-            fits = visit.start_date <= r.arrival and r.departure <= visit.end_date
+            first, last = stay_window_of(visit, stay_window)
+            fits = first <= r.arrival and r.departure <= last
             assert r.telegram_id is not None
             notify.append(Notice(r.telegram_id, r.lang, r.id, fits))
     offers = []

@@ -15,6 +15,7 @@ from bot.visits.rules import (
     ANSWER_FIELDS,
     HOLDING_STATUSES,
     NAME_MAX,
+    STAY_WINDOW_DAYS,
     AlreadyRegistered,
     DeadlinePassed,
     RegistrationNotActive,
@@ -44,7 +45,9 @@ EDITABLE = ("lang", *ANSWER_FIELDS)
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
-def _clean_answers(visit: Visit, answers: dict[str, Any]) -> dict[str, Any]:
+def _clean_answers(
+    visit: Visit, answers: dict[str, Any], window: int = STAY_WINDOW_DAYS
+) -> dict[str, Any]:
     """Validate a registration's answers against the visit, as register does."""
     cleaned = {
         "lang": clean_lang(answers["lang"]),
@@ -58,7 +61,7 @@ def _clean_answers(visit: Visit, answers: dict[str, Any]) -> dict[str, Any]:
         "arrival": answers["arrival"],
         "departure": answers["departure"],
     }
-    check_stay(visit, cleaned["arrival"], cleaned["departure"])
+    check_stay(visit, cleaned["arrival"], cleaned["departure"], window)
     return cleaned
 
 
@@ -89,8 +92,12 @@ async def register(
     email: str | None,
     now: datetime,
     consent_at: datetime | None = None,
+    stay_window: int = STAY_WINDOW_DAYS,
 ) -> Registration:
-    """Register the person: confirmed while places last, else waitlisted; never over capacity."""
+    """Register the person: confirmed while places last, else waitlisted; never over capacity.
+
+    `stay_window`: how many days before and after the visit one may arrive and leave.
+    """
     visit = await fresh_visit(session, visit_id)
     check_open(visit, now)
     answers = _clean_answers(
@@ -107,6 +114,7 @@ async def register(
             "accessibility": accessibility,
             "email": email,
         },
+        stay_window,
     )
     insert = insert_for(session)
     # Insert first, as waitlisted: the partial unique index turns a second active registration
@@ -193,7 +201,13 @@ async def my_registrations(
 
 
 async def update_registration(
-    session: AsyncSession, registration_id: int, telegram_id: int, *, now: datetime, **fields: Any
+    session: AsyncSession,
+    registration_id: int,
+    telegram_id: int,
+    *,
+    now: datetime,
+    stay_window: int = STAY_WINDOW_DAYS,
+    **fields: Any,
 ) -> Registration:
     """Change the person's active registration; every field validated as register does."""
     unknown = set(fields) - set(EDITABLE)
@@ -206,7 +220,7 @@ async def update_registration(
     if visit.status == VisitStatus.PAST or local_today(visit, now) > visit.end_date:
         raise VisitNotOpen(VisitStatus.PAST.value)
     merged = {name: getattr(registration, name) for name in EDITABLE} | fields
-    answers = _clean_answers(visit, merged)
+    answers = _clean_answers(visit, merged, stay_window)
     changed = {k: v for k, v in answers.items() if k in fields}
     done = await guarded(
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -72,6 +72,8 @@ MAX_CAPACITY = 10_000
 # IUC study visits and business meetings last days, two weeks at most: a visit of more than
 # two months is a mistyped date (a wrong month or year), not a plan.
 MAX_VISIT_DAYS = 60
+# Delegates may arrive the day before a visit and leave the day after (STAY_WINDOW_DAYS).
+STAY_WINDOW_DAYS = 1
 # Visits are planned months, at most a few years ahead; a start further away is a mistyped
 # year (the review's I-6 created one in 2099).
 MAX_YEARS_AHEAD = 5
@@ -139,7 +141,7 @@ class RoleNotAllowed(VisitError):
 
 
 class DatesOutsideVisit(VisitError):
-    """Arrival or departure lies outside the visit (details: start, end)."""
+    """Arrival or departure lies outside the stay window (details: start, end, first, last)."""
 
 
 class DepartureBeforeArrival(VisitError):
@@ -254,15 +256,27 @@ def clean_email(value: str | None) -> str | None:
     return f"{local}@{domain}"
 
 
-def check_stay(visit: HasDates, arrival: date, departure: date) -> None:
-    """Refuse a stay that ends before it starts or lies outside the visit's dates."""
+def stay_window(visit: HasDates, window: int = STAY_WINDOW_DAYS) -> tuple[date, date]:
+    """The first day one may arrive and the last one may leave: `window` days either side."""
+    return visit.start_date - timedelta(days=window), visit.end_date + timedelta(days=window)
+
+
+def check_stay(
+    visit: HasDates, arrival: date, departure: date, window: int = STAY_WINDOW_DAYS
+) -> None:
+    """Refuse a stay outside the window around the visit, or one that ends before it starts.
+
+    The window is checked first: an arrival after the visit is "outside the dates", not
+    "before the arrival" (which a departure kept from before would otherwise say).
+    """
+    first, last = stay_window(visit, window)
+    span = {"start": visit.start_date, "end": visit.end_date, "first": first, "last": last}
+    if not first <= arrival <= last:
+        raise DatesOutsideVisit("arrival_outside", **span)
+    if not first <= departure <= last:
+        raise DatesOutsideVisit("departure_outside", **span)
     if departure < arrival:
         raise DepartureBeforeArrival()
-    span = {"start": visit.start_date, "end": visit.end_date}
-    if not visit.start_date <= arrival <= visit.end_date:
-        raise DatesOutsideVisit("arrival_outside", **span)
-    if not visit.start_date <= departure <= visit.end_date:
-        raise DatesOutsideVisit("departure_outside", **span)
 
 
 def check_role(role: str, allowed: Iterable[str]) -> Role:

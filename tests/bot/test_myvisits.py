@@ -69,8 +69,8 @@ async def test_change_the_arrival_sends_a_new_calendar_file(bot: Harness) -> Non
     [card] = await bot.send(7, "/myvisits", lang="sk")
     [fields] = await bot.press(7, card, "Zmeniť", lang="sk")
     await bot.press(7, fields, "Príchod", lang="sk")
-    [refusal] = await bot.send(7, "19. mája", lang="sk")
-    assert "mimo termínu návštevy" in refusal.plain
+    [refusal] = await bot.send(7, "18. mája", lang="sk")
+    assert "od 19. mája 2027 do 24. mája 2027" in refusal.plain
     saved, calendar = await bot.send(7, "21. mája", lang="sk")
     assert saved.plain.startswith("Uložené.")
     event = parse_ics(calendar.content)["components"][0]["components"][0]

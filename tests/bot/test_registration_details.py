@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.db.models import Draft
+from bot.db.models import Draft, Registration
+from bot.kb.answer import QuestionAnswerer
 from bot.visits import service
-from tests.bot.harness import NOW, Harness, rows
-from tests.bot.visiting import answer_until, open_visit, start
+from tests.bot.harness import NOW, Harness, rows, run_bot
+from tests.bot.visiting import answer_until, label, open_visit, start
 
 # Japanese writes a day month first ("5/21") or in kanji ("5月22日"); the visit gives the year.
 TYPED_DATES = {
@@ -72,3 +73,55 @@ async def test_a_registration_that_closes_midway_is_told_at_the_next_step(
     [told] = await answer_until(bot, 303, lang, "city", begin="organisation")
     assert told.plain == CLOSED[lang]
     assert await rows(bot, Draft) == []  # nothing half-saved stays behind
+
+
+WINDOW = {  # the same sentence at registration and in /myvisits
+    "en": "You can arrive and leave from 19 May 2027 to 24 May 2027; the visit itself lasts",
+    "sk": "Prísť a odísť môžete od 19. mája 2027 do 24. mája 2027; samotná návšteva trvá",
+    "ja": "到着日と出発日は2027年5月19日から2027年5月24日までの間でお選びいただけます",
+}
+OUTSIDE = {"en": ("18 May", "26 May"), "sk": ("18. mája", "26. mája"), "ja": ("5/18", "5月26日")}
+AROUND = {"en": ("19 May", "24 May"), "sk": ("19. mája", "24. mája"), "ja": ("5/19", "5月24日")}
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_a_day_either_side_of_the_visit_is_allowed_with_one_message_for_the_rest(
+    bot: Harness, lang: str
+) -> None:
+    visit = await open_visit(bot)
+    await start(bot, 304, lang, visit)
+    await answer_until(bot, 304, lang, "arrival")
+    early, late = OUTSIDE[lang]
+    refused, _question = await bot.send(304, early, lang=lang)
+    assert refused.plain.startswith(WINDOW[lang])
+    arrival, departure = AROUND[lang]
+    await bot.send(304, arrival, lang=lang)
+    refused, _question = await bot.send(304, late, lang=lang)
+    assert refused.plain.startswith(WINDOW[lang])
+    await bot.send(304, departure, lang=lang)
+    await answer_until(bot, 304, lang, "consent", begin="dietary")
+    await bot.press(304, bot.api.last_message(304), label(lang, "I agree"), lang=lang)
+    await bot.press(304, bot.api.last_message(304), label(lang, "Confirm"), lang=lang)
+    [registration] = await rows(bot, Registration)
+    assert (registration.arrival, registration.departure) == (date(2027, 5, 19), date(2027, 5, 24))
+
+    # /myvisits: an arrival after the visit is "outside the dates", in the same words (it
+    # used to say that the departure cannot be before the arrival).
+    [card] = await bot.send(304, "/myvisits", lang=lang)
+    [fields] = await bot.press(304, card, label(lang, "Change"), lang=lang)
+    await bot.press(304, fields, label(lang, "Arrival", "field"), lang=lang)
+    [refused] = await bot.send(304, late, lang=lang)
+    assert refused.plain.startswith(WINDOW[lang])
+    [registration] = await rows(bot, Registration)
+    assert registration.arrival == date(2027, 5, 19)
+
+
+async def test_the_window_follows_the_setting(database_url: str, qa: QuestionAnswerer) -> None:
+    async with run_bot(database_url, qa, stay_window_days=0) as bot:
+        visit = await open_visit(bot)
+        await start(bot, 305, "en", visit)
+        await answer_until(bot, 305, "en", "arrival")
+        refused, _question = await bot.send(305, "19 May", lang="en")
+        assert refused.plain.startswith(
+            "You can arrive and leave from 20 May 2027 to 23 May 2027; the visit itself lasts"
+        )

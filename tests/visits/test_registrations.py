@@ -89,8 +89,8 @@ async def test_register_stores_the_cleaned_answers(sessions: Sessions, now: date
         ({"email": "not an address"}, InvalidEmail, "malformed"),
         ({"role": "spy"}, RoleNotAllowed, "unknown_role"),
         ({"departure": date(2027, 5, 19)}, DepartureBeforeArrival, "departure_before_arrival"),
-        ({"arrival": date(2027, 5, 19)}, DatesOutsideVisit, "arrival_outside"),
-        ({"departure": date(2027, 5, 24)}, DatesOutsideVisit, "departure_outside"),
+        ({"arrival": date(2027, 5, 18)}, DatesOutsideVisit, "arrival_outside"),
+        ({"departure": date(2027, 5, 25)}, DatesOutsideVisit, "departure_outside"),
     ],
     ids=[
         "500-char-name",

@@ -148,29 +148,50 @@ VISIT = SimpleNamespace(start_date=START, end_date=END)
 
 @pytest.mark.parametrize(
     ("arrival", "departure"),
-    [(START, END), (START, START), (END, END), (date(2027, 5, 21), date(2027, 5, 22))],
-    ids=["whole-visit", "first-day-only", "last-day-only", "middle"],
+    [
+        (START, END),
+        (START, START),
+        (END, END),
+        (date(2027, 5, 21), date(2027, 5, 22)),
+        (date(2027, 5, 19), date(2027, 5, 24)),  # the default window: a day either side
+    ],
+    ids=["whole-visit", "first-day-only", "last-day-only", "middle", "day-before-and-after"],
 )
 def test_stay_within_the_visit(arrival: date, departure: date) -> None:
     check_stay(VISIT, arrival, departure)
+
+
+def test_the_stay_window_is_configurable() -> None:
+    check_stay(VISIT, date(2027, 5, 17), date(2027, 5, 26), window=3)
+    with pytest.raises(DatesOutsideVisit):
+        check_stay(VISIT, date(2027, 5, 19), END, window=0)
 
 
 @pytest.mark.parametrize(
     ("arrival", "departure", "error", "reason"),
     [
         (END, START, DepartureBeforeArrival, "departure_before_arrival"),
-        (date(2027, 5, 19), END, DatesOutsideVisit, "arrival_outside"),
-        (START, date(2027, 5, 24), DatesOutsideVisit, "departure_outside"),
+        (date(2027, 5, 18), END, DatesOutsideVisit, "arrival_outside"),
+        (START, date(2027, 5, 25), DatesOutsideVisit, "departure_outside"),
         (date(2026, 5, 20), date(2026, 5, 21), DatesOutsideVisit, "arrival_outside"),
+        # An arrival after the visit is outside it, whatever the departure kept from before.
+        (date(2027, 5, 26), END, DatesOutsideVisit, "arrival_outside"),
     ],
-    ids=["departure-before-arrival", "arrives-early", "leaves-late", "wrong-year"],
+    ids=[
+        "departure-before-arrival",
+        "arrives-early",
+        "leaves-late",
+        "wrong-year",
+        "arrives-after-the-visit",
+    ],
 )
 def test_stay_refused(arrival: date, departure: date, error: type, reason: str) -> None:
     with pytest.raises(error) as caught:
         check_stay(VISIT, arrival, departure)
     assert caught.value.reason == reason
     if error is DatesOutsideVisit:
-        assert caught.value.details == {"start": START, "end": END}
+        first, last = date(2027, 5, 19), date(2027, 5, 24)
+        assert caught.value.details == {"start": START, "end": END, "first": first, "last": last}
 
 
 def test_roles() -> None:

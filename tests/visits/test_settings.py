@@ -1,4 +1,5 @@
-"""The visit and privacy settings: REMINDER_DAYS, OFFER_HOURS, PURGE_AFTER_DAYS, RETENTION_DAYS."""
+"""The visit and privacy settings: REMINDER_DAYS, OFFER_HOURS, PURGE_AFTER_DAYS, RETENTION_DAYS,
+STAY_WINDOW_DAYS."""
 
 from __future__ import annotations
 
@@ -37,9 +38,19 @@ def test_offer_and_purge_values() -> None:
     )
 
 
+def test_stay_window_days() -> None:
+    assert Settings.from_env({}, need_token=False).stay_window_days == 1
+    for raw, expected in (("0", 0), (" 3 ", 3), ("30", 30)):
+        env = {"STAY_WINDOW_DAYS": raw}
+        assert Settings.from_env(env, need_token=False).stay_window_days == expected
+
+
 @pytest.mark.parametrize(
     ("name", "raw"),
     [
+        ("STAY_WINDOW_DAYS", "-1"),
+        ("STAY_WINDOW_DAYS", "31"),
+        ("STAY_WINDOW_DAYS", "one"),
         ("REMINDER_DAYS", "7;1"),
         ("REMINDER_DAYS", "0"),
         ("REMINDER_DAYS", "-1"),

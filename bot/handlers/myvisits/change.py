@@ -115,7 +115,12 @@ async def change(
     try:
         async with services.sessions.begin() as session:
             registration = await service.update_registration(
-                session, registration_id, user_id, now=services.clock(), **{field: value}
+                session,
+                registration_id,
+                user_id,
+                now=services.clock(),
+                stay_window=services.settings.stay_window_days,
+                **{field: value},
             )
             await service.delete_draft(session, user_id, KIND)
             visit = await service.get_visit(session, registration.visit_id)

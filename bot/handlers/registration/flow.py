@@ -102,7 +102,8 @@ async def answer(
             data, new_step = steps.agree(data, services.clock())
         else:
             assert visit is not None
-            data, new_step = steps.take(step, kind, value, data, visit, t)
+            window = services.settings.stay_window_days
+            data, new_step = steps.take(step, kind, value, data, visit, t, window)
     except steps.Retry as exc:
         context.user_data.pop(PENDING, None)
         await say(update, escape(str(exc), quote=False))
@@ -195,6 +196,7 @@ async def confirm(
                 email=data.get("email"),
                 now=now,
                 consent_at=datetime.fromisoformat(data["consent_at"]),
+                stay_window=services.settings.stay_window_days,
             )
             visit = await service.get_visit(session, registration.visit_id) or visit
     except (rules.DatesOutsideVisit, rules.DepartureBeforeArrival, rules.RoleNotAllowed) as exc:

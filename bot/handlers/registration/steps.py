@@ -85,7 +85,13 @@ def read_date(t: Translator, text: str, visit: Visit) -> date:
 
 
 def take(
-    step: str, kind: str, value: str, data: dict[str, Any], visit: Visit, t: Translator
+    step: str,
+    kind: str,
+    value: str,
+    data: dict[str, Any],
+    visit: Visit,
+    t: Translator,
+    window: int = rules.STAY_WINDOW_DAYS,
 ) -> tuple[dict[str, Any], str]:
     """Check an answer to `step`; return the new answers and the next step, or raise Retry.
 
@@ -102,12 +108,12 @@ def take(
             data[step] = rules.check_role(value, visit.roles).value
         elif step == "arrival" and kind == "text":
             arrival = read_date(t, value, visit)
-            rules.check_stay(visit, arrival, arrival)
+            rules.check_stay(visit, arrival, arrival, window)
             data[step] = arrival.isoformat()
         elif step == "departure" and kind == "text":
             departure = read_date(t, value, visit)
             arrival = date.fromisoformat(data["arrival"])
-            rules.check_stay(visit, arrival, departure)
+            rules.check_stay(visit, arrival, departure, window)
             data[step] = departure.isoformat()
         elif step in ("dietary", "accessibility"):
             data[step] = None if kind == "button" else rules.clean_optional_text(value)

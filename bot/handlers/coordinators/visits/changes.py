@@ -101,6 +101,7 @@ async def apply_dates(update: Update, context: IUCContext, t: Translator, data: 
                 visit.id,
                 now=now,
                 offer_hours=services.settings.offer_hours,
+                stay_window=services.settings.stay_window_days,
                 start_date=start,
                 end_date=end,
                 registration_deadline=deadline,
@@ -134,6 +135,7 @@ async def apply_capacity(update: Update, context: IUCContext, t: Translator, dat
                 data["visit_id"],
                 now=services.clock(),
                 offer_hours=services.settings.offer_hours,
+                stay_window=services.settings.stay_window_days,
                 capacity=data["capacity"],
             )
             await service.delete_draft(session, update.effective_user.id, KIND)
