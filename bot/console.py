@@ -15,14 +15,22 @@ from bot.localapi import LocalBotApi, SentMessage
 
 HELP = """\
 Type a message and press Enter to send it to the bot.
-  N            press button N of the bot's last message (when it has buttons)
+  N            press button N of the bot's last message (when it offers a choice; where it
+               asks for a number or a date, its only buttons are Back, Cancel or Skip, and
+               N is sent as the answer)
   :say TEXT    send TEXT as it is, even if it is a number or starts with ":"
+  :save N FILE save file N the bot sent (calendar .ics, CSV, JSON) to FILE
   :user N      talk as user N (each user keeps their own chat)
   :lang xx     send updates with language_code xx (e.g. en, sk, ja)
   :help        show this help
   :quit        leave (so does end of input)"""
 
 _NUMBER = re.compile(r"[0-9]+")
+# Buttons beside a question that wants typed text (a number, a date): they move around the
+# conversation, they are no answer. Their callback data ends in one of these words.
+_NAVIGATION = frozenset({"back", "cancel", "skip", "none", "retry", "go"})
+# A text file the bot sends is shown this far; all of it with :save.
+_SHOWN_LINES = 30
 
 
 @asynccontextmanager
@@ -46,15 +54,39 @@ async def running(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterat
             await app.post_shutdown(app)
 
 
-def render_message(message: SentMessage, *, edited: bool = False) -> list[str]:
+def asks_for_text(message: SentMessage) -> bool:
+    """Whether a message's buttons are all Back / Cancel / Skip: it wants a typed answer."""
+    buttons = [b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row]
+    data = [str(b.get("callback_data", "")) for b in buttons]
+    return bool(data) and all(d.rsplit(":", 1)[-1] in _NAVIGATION for d in data)
+
+
+def file_lines(content: bytes) -> list[str]:
+    """A text file's first lines, as a terminal shows them; nothing for a binary one."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return []
+    lines = text.replace("\r\n", "\n").splitlines()
+    shown = [f"   │ {line}" for line in lines[:_SHOWN_LINES]]
+    if len(lines) > _SHOWN_LINES:
+        shown.append(f"   │ … {len(lines) - _SHOWN_LINES} more lines (:save saves all of it)")
+    return shown
+
+
+def render_message(
+    message: SentMessage, *, edited: bool = False, file_number: int | None = None
+) -> list[str]:
     """Lines a terminal shows for a bot message: text, document, numbered buttons."""
     lines: list[str] = []
     mark = "✏️ " if edited else ""
     if message.is_document:
         size = len(message.content or b"")
-        lines.append(f"📎 {mark}{message.filename} ({size} bytes)")
+        number = f"[file {file_number}] " if file_number is not None else ""
+        lines.append(f"📎 {mark}{number}{message.filename} ({size} bytes)")
         if message.plain:
             lines.extend(f"   {line}" for line in message.plain.splitlines())
+        lines.extend(file_lines(message.content or b""))
     else:
         first, *rest = message.plain.splitlines() or [""]
         lines.append(f"🤖 {mark}{first}")
@@ -90,6 +122,7 @@ class ConsoleSession:
         self.lang_default = lang  # what a newly switched-to user starts with
         self.langs: dict[int, str] = {user_id: lang}
         self.seen = len(api.events)
+        self.files: list[SentMessage] = []  # the documents shown, numbered from 1 for :save
 
     def say(self, text: str) -> None:
         """Writes lines to the terminal."""
@@ -126,15 +159,42 @@ class ConsoleSession:
                 continue
             message = self.api.find_message(event.chat_id, event.message_id or 0)
             if message is not None:
-                for line in render_message(message, edited=event.kind == "edited"):
+                number = None
+                if message.is_document:
+                    self.files.append(message)
+                    number = len(self.files)
+                edited = event.kind == "edited"
+                for line in render_message(message, edited=edited, file_number=number):
                     self.say(prefix + line)
 
     def buttons_message(self) -> SentMessage | None:
-        """The bot's last message in the current chat, if it has inline buttons."""
+        """The bot's last message in the current chat, if it offers a choice of buttons.
+
+        A question that wants a number or a date has only Back / Cancel / Skip beside it:
+        then a typed number is the answer, not a button.
+        """
         sent = self.api.messages(self.user_id)
         if sent and (sent[-1].reply_markup or {}).get("inline_keyboard"):
-            return sent[-1]
+            return None if asks_for_text(sent[-1]) else sent[-1]
         return None
+
+    def save(self, arg: str) -> None:
+        """:save N FILE: writes the Nth file the bot sent, byte for byte."""
+        number, _, path = arg.strip().partition(" ")
+        if not self.files:
+            self.say("(the bot has sent no file yet)")
+            return
+        if not number.isdigit() or not 1 <= int(number) <= len(self.files) or not path.strip():
+            self.say(f"(usage: :save N FILE, with N from 1 to {len(self.files)})")
+            return
+        message = self.files[int(number) - 1]
+        try:
+            with open(path.strip(), "wb") as out:
+                out.write(message.content or b"")
+        except OSError as exc:
+            self.say(f"(could not save {path.strip()}: {exc.strerror or exc})")
+            return
+        self.say(f"(saved {message.filename} to {path.strip()})")
 
     async def press(self, number: int, message: SentMessage) -> None:
         """Presses button `number` (from 1) of a message, as a tap in Telegram would."""
@@ -164,6 +224,8 @@ class ConsoleSession:
             return False
         if command == ":help":
             self.say(HELP)
+        elif command == ":save":
+            self.save(arg)
         elif command == ":say" and arg:
             await self.feed(self.api.message_update(self.user_id, arg, language_code=self.lang))
         elif command == ":user" and arg.strip().lstrip("-").isdigit():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import pytest
 
@@ -60,9 +61,23 @@ async def test_users_keep_their_own_chats_and_languages() -> None:
     assert "(language_code sk)" in transcript
 
 
-async def test_document_is_shown_with_its_size() -> None:
+async def test_document_is_shown_with_its_size_and_content() -> None:
     transcript, _ = await chat("/export\n")
-    assert f"📎 registrations.csv ({len(CSV)} bytes)\n   2 registrations" in transcript
+    assert f"📎 [file 1] registrations.csv ({len(CSV)} bytes)\n   2 registrations" in transcript
+    assert "   │ id,name\n   │ 1,Ana\n   │ 2,Tarō\n" in transcript
+
+
+async def test_a_file_is_saved_byte_for_byte(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    script = f":save 1 {target}\n/export\n:save 2 {target}\n:save 1\n:save 1 {target}\n"
+    transcript, _ = await chat(script)
+    assert "(the bot has sent no file yet)" in transcript
+    assert "(usage: :save N FILE, with N from 1 to 1)" in transcript
+    assert f"(saved registrations.csv to {target})" in transcript
+    assert target.read_bytes() == CSV
+    missing = tmp_path / "no-such-folder" / "x.csv"
+    transcript, _ = await chat(f"/export\n:save 1 {missing}\n")
+    assert f"(could not save {missing}: " in transcript
 
 
 async def test_post_init_ran_and_help_and_unknown_commands() -> None:
