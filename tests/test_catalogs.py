@@ -34,7 +34,15 @@ ENGLISH = frozenset(
 # Latin-script words a Japanese translation may keep: names and technical terms.
 LATIN_IN_JA = frozenset({"IUC", "EU", "CSV", "JSON", "Telegram", "ID"})
 # Slovak translations that are the msgid itself on purpose.
-SAME_IN_SK = frozenset({"E-mail", "{start} – {end}", "{date} ({times})", "{title} ({dates})"})
+SAME_IN_SK = frozenset(
+    {
+        "E-mail",
+        "{start} – {end}",
+        "{date} ({times})",
+        "{title} ({dates})",
+        "{name} ({organisation})",
+    }
+)
 # What is not words of the text: {placeholders}, /commands, e-mail addresses.
 NOT_WORDS = re.compile(r"\{[^}]*\}|/[a-z_]+|\S+@\S+")
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")

@@ -1,8 +1,9 @@
-"""What coordinators see of a visit: counts, and rows for the CSV export."""
+"""What coordinators see of a visit: counts, the people registered, rows for the CSV export."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +52,37 @@ async def registration_stats(session: AsyncSession, visit_id: int) -> Stats:
         by_city=_grouped([row.city for row in confirmed]),
         by_dietary=_grouped([row.dietary for row in confirmed]),
     )
+
+
+@dataclass(frozen=True)
+class Person:
+    """One registration as /registrations lists it."""
+
+    full_name: str
+    organisation: str | None
+    status: str
+
+
+# Who holds or awaits a place first, then who no longer does; the queue's order within each.
+_LIST_ORDER = ("confirmed", "offered", "waitlisted", "withdrawn", "declined", "expired")
+
+
+async def registered_people(session: AsyncSession, visit_id: int) -> list[Person]:
+    """The visit's registrants with their organisation and status; VisitNotFound.
+
+    Erased registrations (no name left) are counted by registration_stats, not listed.
+    """
+    await fresh_visit(session, visit_id)
+    rows = (
+        await session.execute(
+            select(Registration.full_name, Registration.organisation, Registration.status)
+            .where(Registration.visit_id == visit_id, Registration.full_name.is_not(None))
+            .order_by(Registration.created_at, Registration.id)
+        )
+    ).all()
+    people = [Person(name, organisation, status) for name, organisation, status in rows]
+    rank = {status: i for i, status in enumerate(_LIST_ORDER)}
+    return sorted(people, key=lambda p: rank.get(p.status, len(rank)))
 
 
 async def export_rows(session: AsyncSession, visit_id: int) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from bot.visits.registry import (
     withdraw,
 )
 from bot.visits.reminders import claim_reminder, due_reminders, next_reminder_at, reminder_kind
-from bot.visits.reports import EXPORT_COLUMNS, export_rows, registration_stats
+from bot.visits.reports import EXPORT_COLUMNS, export_rows, registered_people, registration_stats
 from bot.visits.results import Erasure, Expiry, Notice, Offer, Reminder, Stats, VisitChange
 from bot.visits.retention import expire, purge
 from bot.visits.waitlist import accept_offer, decline_offer, expire_offers
@@ -67,6 +67,7 @@ __all__ = [
     "personal_data",
     "purge",
     "register",
+    "registered_people",
     "registration_stats",
     "reminder_kind",
     "save_draft",

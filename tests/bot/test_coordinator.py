@@ -269,6 +269,50 @@ async def test_registrations_are_counted(bot: Harness, lang: str) -> None:
     assert "#99" in missing.plain
 
 
+PEOPLE = {
+    "en": [
+        "Registered people:",
+        "• Ľudovít <Štúr> (City of Bratislava) – Confirmed",
+        "• Person 3 (Wien & Co) – On the waiting list",
+    ],
+    "sk": [
+        "Prihlásení ľudia:",
+        "• Ľudovít <Štúr> (City of Bratislava) – Potvrdená",
+        "• Person 3 (Wien & Co) – Na čakacej listine",
+    ],
+    "ja": [
+        "登録者一覧：",
+        "• Ľudovít <Štúr>（City of Bratislava） – 確定",
+        "• Person 3（Wien & Co） – キャンセル待ち",
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_registrations_list_the_people(bot: Harness, lang: str) -> None:
+    visit = await open_visit(sessions(bot), NOW, capacity=2)
+    await register(sessions(bot), visit.id, 1, NOW, full_name="Ľudovít <Štúr>")
+    await register(sessions(bot), visit.id, 2, NOW, organisation="所沢市役所")
+    await register(sessions(bot), visit.id, 3, NOW, organisation="Wien & Co")
+    [stats] = await bot.send(COORDINATOR, f"/registrations {visit.id}", lang=lang)
+    for line in PEOPLE[lang]:
+        assert line in stats.plain  # names typed as HTML shown as text
+    assert stats.plain.index("Person 2") < stats.plain.index("Person 3")  # confirmed first
+
+
+async def test_a_long_list_of_people_comes_in_pieces(bot: Harness) -> None:
+    visit = await open_visit(sessions(bot), NOW, capacity=200)
+    for person in range(1, 121):
+        await register(
+            sessions(bot), visit.id, person, NOW, organisation=f"Organisation {person} " + "x" * 60
+        )
+    pieces = await bot.send(COORDINATOR, f"/registrations {visit.id}")
+    assert len(pieces) > 1
+    assert all(len(piece.text) <= 4096 for piece in pieces)
+    text = "\n".join(piece.plain for piece in pieces)
+    assert all(f"• Person {person} (Organisation {person} " in text for person in range(1, 121))
+
+
 async def test_export_sends_a_csv_with_names_intact(bot: Harness) -> None:
     visit = await open_visit(sessions(bot), NOW)
     await register(sessions(bot), visit.id, SK, NOW, full_name="Ľudovít Štúr", lang="sk")

@@ -1,4 +1,4 @@
-"""Coordinators' /registrations (counts) and /export (a CSV file) for one visit."""
+"""Coordinators' /registrations (counts and the people) and /export (a CSV file) for a visit."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from bot.handlers.coordinators.access import coordinator_only
 from bot.handlers.coordinators.visits.views import places_text, role_label
 from bot.handlers.replies import callback, split_message
 from bot.handlers.visit_notices import visit_title
+from bot.handlers.visit_views import status_name
 from bot.i18n import Translator
 from bot.visits import service
 from bot.visits.export import registrations_csv
+from bot.visits.reports import Person
 from bot.visits.results import Stats
 from bot.visits.rules import RegistrationStatus
 
@@ -52,6 +54,29 @@ def _counted(t: Translator, heading: str, counts: Mapping[str, int]) -> str:
             )
         )
     if not counts:
+        lines.append("• " + t.pgettext("counted list", "none"))
+    return "\n".join(lines)
+
+
+def _person_status(t: Translator, status: str) -> str:
+    if status == RegistrationStatus.OFFERED:
+        # Translators: a registrant to whom a freed place is offered, as coordinators read it.
+        return t.pgettext("registration status for coordinators", "Place offered")
+    return status_name(t, status)
+
+
+def people_html(t: Translator, people: list[Person]) -> str:
+    """Who registered: name, organisation and status, one line each (escaped)."""
+    heading = t.gettext("Registered people:")
+    lines = [f"<b>{escape(heading)}</b>"]
+    for person in people:
+        who = escape(person.full_name, quote=False)
+        if person.organisation:
+            who = t.pgettext("person and organisation", "{name} ({organisation})").format(
+                name=who, organisation=escape(person.organisation, quote=False)
+            )
+        lines.append(f"• {who} – {escape(_person_status(t, person.status), quote=False)}")
+    if not people:
         lines.append("• " + t.pgettext("counted list", "none"))
     return "\n".join(lines)
 
@@ -158,10 +183,13 @@ async def registrations(update: Update, context: IUCContext) -> None:
     async with context.services.sessions() as session:
         visit = await service.get_visit(session, visit_id)
         stats = await service.registration_stats(session, visit_id) if visit else None
+        people = await service.registered_people(session, visit_id) if visit else []
     if visit is None or stats is None:
         await _no_visit(update, context, t, visit_id, "cr")
         return
-    for piece in split_message(stats_html(t, visit, stats)):
+    # A long list goes out in pieces, each cut between lines (split_message).
+    text = stats_html(t, visit, stats) + "\n\n" + people_html(t, people)
+    for piece in split_message(text):
         await update.effective_message.reply_html(piece)
 
 
