@@ -86,6 +86,18 @@ def visit_heading(t: Translator, visit: Visit) -> str:
     )
 
 
+def visit_line(t: Translator, visit: Visit, place: str | None) -> str:
+    """ "Visit: <b>title</b> (dates), city" as HTML: which visit a registration is for."""
+    heading = visit_heading(t, visit)
+    if place:
+        heading = t.pgettext("visit dates and place", "{dates}, {place}").format(
+            dates=heading, place=escape(place, quote=False)
+        )
+    # Translators: which visit the person is registering for, shown before the first
+    # question and under the list of visits once one is chosen.
+    return escape(t.gettext("Visit: {visit}")).format(visit=heading)
+
+
 def registration_card(t: Translator, registration: Registration, visit: Visit) -> str:
     """One registration with its status and the person's stay, as HTML."""
     lines = [

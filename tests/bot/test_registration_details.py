@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ from bot.db.models import Draft, Registration
 from bot.kb.answer import QuestionAnswerer
 from bot.visits import service
 from tests.bot.harness import NOW, Harness, rows, run_bot
-from tests.bot.visiting import answer_until, label, open_visit, start
+from tests.bot.visiting import ANSWERS, answer_until, label, open_visit, start
 
 # Japanese writes a day month first ("5/21") or in kanji ("5月22日"); the visit gives the year.
 TYPED_DATES = {
@@ -125,3 +126,47 @@ async def test_the_window_follows_the_setting(database_url: str, qa: QuestionAns
         assert refused.plain.startswith(
             "You can arrive and leave from 20 May 2027 to 23 May 2027; the visit itself lasts"
         )
+
+
+FIRST_QUESTION = {  # which visit, then the first question
+    "en": "Visit: Study visit to Tokorozawa (20–23 May 2027), Tokorozawa\n\nWhat is your full",
+    "sk": "Návšteva: Tokorozawa, Študijná návšteva v Tokorozawe (20. – 23. mája 2027)\n\nAko",
+    "ja": "訪問：所沢市視察訪問（2027年5月20日～23日）、所沢\n\nお名前",
+}
+CHOSEN = {  # what a pressed button leaves under its question
+    "en": ("Visit: Study visit to Tokorozawa · 20–23 May 2027", "Your choice: "),
+    "sk": ("Návšteva: Študijná návšteva v Tokorozawe · 20. – 23. mája 2027", "Vaša voľba: "),
+    "ja": ("訪問：所沢市視察訪問 · 2027年5月20日～23日", "選択："),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_the_first_question_says_which_visit_and_choices_stay_visible(
+    bot: Harness, lang: str
+) -> None:
+    visit = await open_visit(bot)
+    [menu] = await bot.send(306, "/register", lang=lang)
+    [question] = await start_from_menu(bot, 306, lang, menu, visit.id)
+    assert question.plain.startswith(FIRST_QUESTION[lang])
+    # The list of visits keeps the one chosen, without its buttons.
+    edited = bot.api.find_message(306, menu.message_id)
+    assert edited.plain.endswith(CHOSEN[lang][0])
+    assert not bot.api.buttons(edited)
+    [role] = await answer_until(bot, 306, lang, "role")
+    await answer_until(bot, 306, lang, "arrival", begin="role")
+    edited = bot.api.find_message(306, role.message_id)
+    role_label = label(lang, ANSWERS[lang]["role"][1])
+    assert edited.plain.endswith(CHOSEN[lang][1] + role_label)
+    assert not bot.api.buttons(edited)
+
+    # The link shows the same before its first question.
+    _hello, question = await bot.send(307, f"/start visit_{visit.id}", lang=lang)
+    assert question.plain.startswith(FIRST_QUESTION[lang])
+
+
+async def start_from_menu(bot: Harness, user: int, lang: str, menu: Any, visit_id: int) -> Any:
+    """Presses the visit's button in the /register menu; the bot's new messages."""
+    before = len(bot.api.messages(user))
+    data = f"r:visit:{visit_id}"
+    await bot.feed(bot.api.callback_update(user, menu.message_id, data, language_code=lang))
+    return bot.api.messages(user)[before:]

@@ -109,7 +109,7 @@ async def test_a_name_with_a_surrogate_is_refused_and_asked_again(bot: Harness, 
     await answer_until(bot, 7, "en", step)
     refusal, again = await bot.send(7, f"Jane{LONE}")
     assert SORRY not in refusal.plain
-    assert again.plain.startswith(QUESTION[step]["en"])
+    assert QUESTION[step]["en"] in again.plain
 
 
 @pytest.mark.parametrize(

@@ -147,7 +147,7 @@ async def advance(
         return
     context.user_data.pop(PENDING, None)
     context.user_data[CACHED_STEP] = state.step
-    await drop_buttons(update)
+    await drop_buttons(update, t)
     await ask(update, context, t, state)
 
 
@@ -217,7 +217,7 @@ async def confirm(
         return None
     context.user_data.pop(PENDING, None)
     context.user_data.pop(CACHED_STEP, None)
-    await drop_buttons(update)
+    await drop_buttons(update, t)
     title = escape(visit.title(t.lang), quote=False)
     if registration.status == rules.RegistrationStatus.CONFIRMED:
         text = t.gettext("You are registered for {title}. Your place is confirmed.")
@@ -248,7 +248,7 @@ async def finish(
 
 async def delete(update: Update, context: IUCContext, t: Translator) -> None:
     await cancel_draft(context, update.effective_user.id)
-    await drop_buttons(update)
+    await drop_buttons(update, t)
 
 
 async def cancel_draft(context: IUCContext, user_id: int) -> bool:

@@ -10,12 +10,13 @@ from html import escape
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.db.models import Visit
 from bot.handlers.context import IUCContext
 from bot.handlers.registration import steps
 from bot.handlers.replies import callback, try_edit
+from bot.handlers.visit_views import place_name
 from bot.i18n import Translator
 from bot.visits import service
 
@@ -80,8 +81,10 @@ async def ask(update: Update, context: IUCContext, t: Translator, state: State) 
         await list_visits(update, context, t)
         return
     assert state.visit is not None
+    services = context.services
+    place = place_name(services, state.visit, t.lang)
     text, markup = steps.prompt(
-        t, state.step, state.data, state.visit, context.services.settings.purge_after_days
+        t, state.step, state.data, state.visit, services.settings.purge_after_days, place
     )
     await update.effective_chat.send_message(text, parse_mode="HTML", reply_markup=markup)
 
@@ -124,10 +127,41 @@ async def say(update: Update, html: str) -> None:
     await update.effective_chat.send_message(html, parse_mode="HTML")
 
 
-async def drop_buttons(update: Update) -> None:
-    """Removes the buttons of the message pressed, so that old questions cannot be answered."""
-    if update.callback_query is not None and update.callback_query.message is not None:
-        await try_edit(update.callback_query.edit_message_reply_markup(None))
+async def drop_buttons(update: Update, t: Translator | None = None) -> None:
+    """Removes the buttons of the message pressed, so that old questions cannot be answered.
+
+    With `t`, the message keeps the choice made under its text ("Visit: …", "Your choice:
+    Delegate"), so that scrolling back shows what was answered, not a bare question.
+    """
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    label = _pressed_label(query.message, query.data or "")
+    if t is None or label is None or not query.message.text:
+        await try_edit(query.edit_message_reply_markup(None))
+        return
+    if (query.data or "").startswith("r:visit:"):
+        choice = escape(t.gettext("Visit: {visit}")).format(visit=escape(label, quote=False))
+    else:
+        choice = escape(t.gettext("Your choice: {choice}")).format(
+            choice=escape(label, quote=False)
+        )
+    await try_edit(
+        query.edit_message_text(
+            query.message.text_html + "\n\n" + choice, parse_mode="HTML", reply_markup=None
+        )
+    )
+
+
+def _pressed_label(message: Message, data: str) -> str | None:
+    # The label of the button pressed, read from the message (the process that sent it may
+    # be another one): its text is what the person chose.
+    markup = message.reply_markup
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
 
 
 def unavailable(t: Translator) -> str:

@@ -22,6 +22,7 @@ from bot.handlers.visit_views import (
     role_name,
     value_text,
     visit_heading,
+    visit_line,
 )
 from bot.i18n import Translator
 from bot.visits import rules
@@ -215,9 +216,18 @@ def consent_text(t: Translator, days: int) -> str:
 
 
 def prompt(
-    t: Translator, step: str, data: dict[str, Any], visit: Visit, purge_days: int
+    t: Translator,
+    step: str,
+    data: dict[str, Any],
+    visit: Visit,
+    purge_days: int,
+    place: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The question of a step (HTML) and its buttons; not for the visit step."""
+    """The question of a step (HTML) and its buttons; not for the visit step.
+
+    The first question, the first time, says which visit it is for (title, dates, city):
+    from a link, the person has seen nothing else of it yet.
+    """
     rows: list[list[InlineKeyboardButton]] = []
     if step == "confirm":
         text = summary(t, data, visit)
@@ -234,6 +244,8 @@ def prompt(
         )
     else:
         text = escape(_question(t, step, visit, data), quote=False)
+        if step == "full_name" and step not in data:  # the first question, not a Back
+            text = visit_line(t, visit, place) + "\n\n" + text
         if step in data and step in SUMMARY_FIELDS:
             text += "\n\n" + escape(
                 t.gettext("Your answer so far: {answer}").format(
