@@ -145,7 +145,7 @@ def register_handlers(app: Application) -> None:
         (coordinator_visits.show_visit, rf"^cv:show:{ROW_ID}\Z"),
         (coordinator_visits.set_status, rf"^cv:(open|close):{ROW_ID}\Z"),
         (coordinator_visits.send_link, rf"^cv:link:{ROW_ID}\Z"),
-        (coordinator_edit.change_visit, rf"^cv:(dates|cap):{ROW_ID}\Z"),
+        (coordinator_edit.change_visit, rf"^cv:(dates|cap|title|venue):{ROW_ID}\Z"),
         (coordinator_edit.new_visit, r"^cv:new\Z"),
         (coordinator_edit.button, r"^ce:((city|role):[a-z-]{1,32}|skip|done|create|cancel)\Z"),
         (coordinator_reports.registrations, rf"^cr:{ROW_ID}\Z"),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.db.models import Draft, Visit
 from bot.kb.answer import QuestionAnswerer
 from bot.visits import service
-from tests.bot.harness import NOW, Harness, run_bot
+from tests.bot.harness import NOW, Harness, rows, run_bot
 from tests.test_catalogs import TZ_ID
 from tests.visits.factory import open_visit, register
 
@@ -375,3 +375,42 @@ async def test_ids_past_the_databases_integers_name_nothing(
     [greeting, *_] = await bot.send(7, f"/start visit_{huge}")
     assert greeting.plain.startswith("Hello")
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+FIX = {  # the card's buttons and what the bot says when a correction is saved
+    "en": ("Change title", "Change venue", "Saved."),
+    "sk": ("Zmeniť názov", "Zmeniť miesto konania", "Uložené."),
+    "ja": ("タイトルを変更", "会場を変更", "保存しました。"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_a_visits_title_and_venue_can_be_corrected(bot: Harness, lang: str) -> None:
+    visit = await open_visit(sessions(bot), NOW)
+    change_title, change_venue, saved = FIX[lang]
+    [listing] = await bot.send(COORDINATOR, "/visits", lang=lang)
+    [card] = await bot.press(COORDINATOR, listing, f"#{visit.id}", lang=lang)
+    [question] = await bot.press(COORDINATOR, card, change_venue, lang=lang)
+    assert "Tokorozawa City Hall" in question.plain  # what is stored now, to correct
+    done, card = await bot.send(COORDINATOR, "Tokorozawa City Hall, <Room 3>", lang=lang)
+    assert done.plain == saved
+    assert "Tokorozawa City Hall, <Room 3>" in card.plain
+    [question] = await bot.press(COORDINATOR, card, change_title, lang=lang)
+    await bot.send(COORDINATOR, "Study visit to Tokorozawa City", lang=lang)
+    await bot.send(COORDINATOR, "Študijná návšteva mesta Tokorozawa", lang=lang)
+    done, card = await bot.send(COORDINATOR, "所沢市への視察訪問", lang=lang)
+    assert done.plain == saved
+    [stored] = await visits_stored(bot)
+    assert stored.venue == "Tokorozawa City Hall, <Room 3>"
+    assert stored.titles == {
+        "en": "Study visit to Tokorozawa City",
+        "sk": "Študijná návšteva mesta Tokorozawa",
+        "ja": "所沢市への視察訪問",
+    }
+    assert await rows(bot, Draft) == []
+    # Empty text is refused and asked again; nothing changes.
+    [question] = await bot.press(COORDINATOR, card, change_venue, lang=lang)
+    error, _again = await bot.send(COORDINATOR, " ", lang=lang)
+    assert "200" in error.plain
+    [stored] = await visits_stored(bot)
+    assert stored.venue == "Tokorozawa City Hall, <Room 3>"

@@ -172,6 +172,24 @@ async def apply_capacity(update: Update, context: IUCContext, t: Translator, dat
     await _reply_card(update, context, t, change.visit, "\n".join(lines))
 
 
+async def apply_text(
+    update: Update, context: IUCContext, t: Translator, data: dict, field: str
+) -> None:
+    """Save corrected titles or venue (checked as at creation) and show the card."""
+    services = context.services
+    assert services.sessions is not None
+    try:
+        async with services.sessions.begin() as session:
+            change = await service.change_visit(
+                session, data["visit_id"], now=services.clock(), **{field: data[field]}
+            )
+            await service.delete_draft(session, update.effective_user.id, KIND)
+    except VisitNotFound:
+        await _gone(update, context, t)
+        return
+    await _reply_card(update, context, t, change.visit, t.gettext("Saved."))
+
+
 async def _reply_card(
     update: Update, context: IUCContext, t: Translator, visit: Visit, text: str
 ) -> None:

@@ -19,6 +19,7 @@ from bot.handlers.coordinators.access import coordinator_only, is_coordinator
 from bot.handlers.coordinators.visits.changes import (
     apply_capacity,
     apply_dates,
+    apply_text,
     ask_step,
     create,
     save_step,
@@ -40,6 +41,14 @@ from bot.visits.rules import VisitStatus
 
 log = logging.getLogger(__name__)
 
+# The card's change buttons and the question each starts with.
+FIRST_CHANGE_STEP = {
+    "dates": "new_start",
+    "cap": "new_capacity",
+    "title": "new_title_en",
+    "venue": "new_venue",
+}
+
 
 async def new_visit(update: Update, context: IUCContext) -> None:
     """Starts the creation of a visit: the first question."""
@@ -53,7 +62,7 @@ async def new_visit(update: Update, context: IUCContext) -> None:
 
 
 async def change_visit(update: Update, context: IUCContext) -> None:
-    """Asks for a visit's new dates or capacity (the card's buttons)."""
+    """Asks for a visit's new dates, capacity, titles or venue (the card's buttons)."""
     query = update.callback_query
     t = await coordinator_only(update, context)
     if t is None:
@@ -71,7 +80,9 @@ async def change_visit(update: Update, context: IUCContext) -> None:
         return
     await query.answer()
     data = {"mode": action, "visit_id": visit.id, "title": visit.title(t.lang), "held": visit.held}
-    step = "new_start" if action == "dates" else "new_capacity"
+    # A title or venue typed wrong at creation is fixed here: the current one is shown.
+    data |= {"titles": dict(visit.titles), "venue": visit.venue}
+    step = FIRST_CHANGE_STEP[action]
     await save_step(context, update.effective_user.id, step, data)
     await ask_step(update, context, t, step, data)
 
@@ -127,6 +138,14 @@ async def _take_step(
         await apply_dates(update, context, t, data)
     elif step == "new_capacity":
         await apply_capacity(update, context, t, data)
+    elif step in ("new_title_en", "new_title_sk"):
+        following = "new_title_sk" if step == "new_title_en" else "new_title_ja"
+        await save_step(context, user_id, following, data)
+        await ask_step(update, context, t, following, data)
+    elif step == "new_title_ja":
+        await apply_text(update, context, t, data, "titles")
+    elif step == "new_venue":
+        await apply_text(update, context, t, data, "venue")
     else:
         following = next_step(step)
         await save_step(context, user_id, following, data)

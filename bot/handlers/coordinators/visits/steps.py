@@ -108,11 +108,11 @@ def prompt(
         )
     else:
         head = ""
-    if step == "title_en":
+    if step in ("title_en", "new_title_en"):
         text = t.gettext("What is the visit's title in English?")
-    elif step == "title_sk":
+    elif step in ("title_sk", "new_title_sk"):
         text = t.gettext("What is the title in Slovak?")
-    elif step == "title_ja":
+    elif step in ("title_ja", "new_title_ja"):
         text = t.gettext("What is the title in Japanese?")
     elif step == "city":
         text = t.gettext("Which city hosts the visit?")
@@ -125,7 +125,7 @@ def prompt(
                 for city in HOST_CITIES
             ]
         )
-    elif step == "venue":
+    elif step in ("venue", "new_venue"):
         text = t.gettext("Where exactly will it take place (the venue)?")
     elif step == "start":
         text = t.gettext("What is the first day of the visit? For example: 20.5.2027")
@@ -172,6 +172,14 @@ def prompt(
         ).format(title=title, count=int(data.get("held", 0)))
     else:
         raise ValueError(f"unknown step {step!r}")
+    if step.startswith(("new_title_", "new_venue")):
+        # What is stored now, to copy and correct.
+        field = "venue" if step == "new_venue" else step.removeprefix("new_")
+        now = (
+            data["venue"] if field == "venue" else data["titles"].get(field.removeprefix("title_"))
+        )
+        if now:
+            text += "\n" + t.gettext("Now: {value}").format(value=escape(now, quote=False))
     rows.append(_cancel_row(t))
     return (f"{head}\n{text}" if head else text), InlineKeyboardMarkup(rows)
 
@@ -210,17 +218,19 @@ def take_text(
     t: Translator, step: str, text: str, data: dict[str, Any], today: date
 ) -> str | None:
     """Store a typed answer in data; returns the error to show instead (then ask again)."""
-    if step in ("title_en", "title_sk", "title_ja", "venue"):
+    if step in ("title_en", "title_sk", "title_ja", "venue") or step.startswith(
+        ("new_title_", "new_venue")
+    ):
         try:
             value = clean_text(text, max_len=NAME_MAX)
         except InvalidText:
             return t.gettext("Please send a text of 1 to {limit} characters.").format(
                 limit=NAME_MAX
             )
-        if step == "venue":
+        if step in ("venue", "new_venue"):
             data["venue"] = value
         else:
-            data["titles"][step.removeprefix("title_")] = value
+            data["titles"][step.removeprefix("new_").removeprefix("title_")] = value
         return None
     if step in ("start", "new_start"):
         day, error = _read_date(t, text, today.year, today)

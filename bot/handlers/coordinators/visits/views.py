@@ -102,6 +102,12 @@ def card_keyboard(t: Translator, visit: Visit) -> InlineKeyboardMarkup:
                 button(t.pgettext("visit button", "Change capacity"), "cap"),
             ]
         )
+        rows.append(
+            [
+                button(t.pgettext("visit button", "Change title"), "title"),
+                button(t.pgettext("visit button", "Change venue"), "venue"),
+            ]
+        )
         rows.append([button(t.pgettext("visit button", "Share link"), "link")])
     rows.append(
         [
