@@ -371,3 +371,7 @@ class KbChange(Base):
 
     def __repr__(self) -> str:
         return f"KbChange(id={self.id}, kind={self.kind!r}, entry_id={self.entry_id!r})"
+
+
+# Tables of other packages, registered on this metadata (migrations and schema walks see them).
+from bot.broadcast import models as _broadcast_models  # noqa: E402, F401

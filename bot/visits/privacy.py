@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcast.models import Broadcast, OutboxRow
 from bot.db.models import (
     Draft,
     Handoff,
@@ -99,6 +100,12 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
     handoffs = await session.scalars(
         select(Handoff).where(_handed_off_by(telegram_id)).order_by(Handoff.id)
     )
+    received = await session.scalars(
+        select(OutboxRow).where(OutboxRow.user_id == telegram_id).order_by(OutboxRow.id)
+    )
+    written = await session.scalars(
+        select(Broadcast.id).where(Broadcast.author_id == telegram_id).order_by(Broadcast.id)
+    )
     return {
         "telegram_id": telegram_id,
         "user": None
@@ -141,6 +148,11 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
         "handoffs": [
             {name: _plain(getattr(h, name)) for name in _HANDOFF_FIELDS} for h in handoffs
         ],
+        "broadcasts_received": [
+            {column.key: _plain(getattr(r, column.key)) for column in OutboxRow.__table__.c}
+            for r in received
+        ],
+        "broadcasts_written": list(written),
     }
 
 
@@ -257,7 +269,8 @@ async def forget(
     role and dates stay), drafts, questions handed to the coordinators and the user row are
     deleted, logged questions lose their words and their chat and message ids, visits the
     person created lose their creator, a role granted to them in the bot goes (COORDINATOR_IDS
-    and STAFF_IDS are the operator's) and roles they granted others stay without naming them.
+    and STAFF_IDS are the operator's), roles they granted others stay without naming them,
+    broadcasts they wrote lose their author and their rows in broadcasts' outboxes are deleted.
     """
     withdrawn, offers = await _withdraw_active(session, telegram_id, now, offer_hours)
     result = await session.execute(
@@ -282,6 +295,14 @@ async def forget(
         update(RoleGrant)
         .where(RoleGrant.granted_by == telegram_id)
         .values(granted_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Who got which broadcast goes with them; a broadcast they wrote stays, without its author.
+    await session.execute(delete(OutboxRow).where(OutboxRow.user_id == telegram_id))
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.author_id == telegram_id)
+        .values(author_id=None)
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(User).where(User.telegram_id == telegram_id))

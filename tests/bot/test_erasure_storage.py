@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import roles
-from bot.db.models import Base
+from bot.broadcast import store
+from bot.db.models import Base, User
 from bot.kb.answer import QuestionAnswerer
 from bot.visits import service
 from tests.bot.harness import Harness, run_bot
@@ -52,6 +53,34 @@ async def register_as(bot: Harness, user: int, visit_id: int, **answers: tuple[s
     await answer_until(bot, user, "en", "consent", **answers)
     await bot.press(user, bot.api.last_message(user), label("en", "I agree"))
     await bot.press(user, bot.api.last_message(user), label("en", "Confirm"))
+
+
+async def broadcasts(bot: Harness) -> None:
+    """A broadcast the person wrote, and one they and the other person were to receive
+    (cancelled at once: what the sender does is not what these tests are about)."""
+    now = bot.app.bot_data["services"].clock()
+    async with bot.app.bot_data["services"].sessions.begin() as session:
+        await store.create(
+            session,
+            author_id=PERSON,
+            author_lang="en",
+            texts={"en": "Hi"},
+            fallback_lang="en",
+            now=now,
+        )
+        received = await store.create(
+            session,
+            author_id=1,
+            author_lang="en",
+            texts={"en": "Hello"},
+            fallback_lang="en",
+            now=now,
+        )
+        audience = select(User.telegram_id, User.language).where(
+            User.telegram_id.in_([PERSON, OTHER])
+        )
+        await store.enqueue(session, received.id, audience, now)
+        await store.cancel(session, received.id, now)
 
 
 async def visit_of(bot: Harness, visit_id: int) -> Any:
@@ -92,6 +121,7 @@ async def leave_traces(bot: Harness) -> None:
             await roles.grant(
                 session, who, roles.Role.STAFF, by=by, now=services.clock(), configured=nobody
             )
+    await broadcasts(bot)
 
 
 async def every_value(bot: Harness) -> list[tuple[str, dict[str, Any]]]:
@@ -133,6 +163,8 @@ async def test_nothing_links_to_the_person_after_forget_me(bot: Harness) -> None
         "visits",
         "roles",
         "handoffs",
+        "broadcasts",
+        "outbox",
     }
     assert await forget(bot, PERSON) == (
         "Your personal data is erased; 2 registrations were anonymised.\n"
@@ -144,7 +176,13 @@ async def test_nothing_links_to_the_person_after_forget_me(bot: Harness) -> None
     assert traces(after, PERSON, SECRETS) == []
     # The other person is untouched, and the walk finds them.
     other = traces(after, OTHER, ("Control Person", "CONTROLQ", "Controlla"))
-    assert {table for table, *_ in other} == {"users", "question_log", "registrations", "roles"}
+    assert {table for table, *_ in other} == {
+        "users",
+        "question_log",
+        "registrations",
+        "roles",
+        "outbox",
+    }
 
 
 def leaves(value: Any) -> list[str]:
@@ -175,6 +213,8 @@ async def test_mydata_shows_every_stored_value_that_links_to_the_person(bot: Har
         "visits": shown["visits_created"],
         "roles": shown["roles"],
         "handoffs": shown["handoffs"],
+        "outbox": shown["broadcasts_received"],
+        "broadcasts": shown["broadcasts_written"],
     }
     count = {table: sum(1 for t, _ in stored if t == table) for table in sections}
     assert count == {table: len(rows) for table, rows in sections.items()}
@@ -183,6 +223,9 @@ async def test_mydata_shows_every_stored_value_that_links_to_the_person(bot: Har
     for table, row in stored:
         if table == "visits":  # the visit is not about them; the link and its title are shown
             assert row["id"] in [v["id"] for v in shown["visits_created"]]
+            continue
+        if table == "broadcasts":  # the same: what they wrote to others, by its id
+            assert row["id"] in shown["broadcasts_written"]
             continue
         missing = [(column, v) for column, v in row.items() if not set(leaves(v)) <= everything]
         assert missing == [], f"{table}: stored but not shown: {missing}"

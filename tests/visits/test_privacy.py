@@ -123,6 +123,8 @@ async def test_forget_withdraws_then_erases_the_person(sessions: Sessions, now: 
         "visits_created": [],
         "roles": [],
         "handoffs": [],
+        "broadcasts_received": [],
+        "broadcasts_written": [],
     }
     assert bob["registrations"][0]["full_name"] == "Bob Smith"
     assert (await visit_row(sessions, visit_id)).held == 1
