@@ -31,6 +31,7 @@ from bot.handlers.context import IUCContext, Services
 from bot.handlers.coordinators import reports as coordinator_reports
 from bot.handlers.coordinators import roles as coordinator_roles
 from bot.handlers.coordinators import texts as coordinator_texts
+from bot.handlers.coordinators.broadcasts import delivery
 from bot.handlers.coordinators.review import commands as review
 from bot.handlers.coordinators.visits import edit as coordinator_edit
 from bot.handlers.coordinators.visits import handlers as coordinator_visits
@@ -56,6 +57,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    bulk_request: BaseRequest | None = None,
     migrate_on_start: bool = True,
     rate_limit: bool = False,
     flood_control: bool = False,
@@ -84,6 +86,8 @@ def build_application(
         builder = builder.request(request).get_updates_request(updates_request or request)
     app = builder.build()
     app.bot_data["services"] = services
+    # Broadcasts go out through a Bot with a connection pool of its own (see delivery.py).
+    app.bot_data["bulk_bot"] = delivery.bulk_bot(settings, bulk_request or request)
     register_handlers(app)
     if flood_control:
         # Before every other handler: a flooding user costs a look-up, nothing more.
@@ -243,6 +247,10 @@ def _post_init(services: Services, migrate_on_start: bool):
         app.bot_data["knowledge poll"] = asyncio.create_task(
             services.knowledge.poll(services.sessions), name="knowledge poll"
         )
+        # The outbox's sender: delivers broadcasts until shutdown (bot/broadcast/sender.py).
+        services.outbox, app.bot_data["outbox engine"] = await delivery.start_sender(
+            services.settings, engine, app.bot_data["bulk_bot"]
+        )
         # What is alive now (above all the knowledge index: hundreds of thousands of objects)
         # lives as long as the bot. Frozen, it is no longer walked by every full collection,
         # which stalled all replies in flight for ~60 ms each time (~10 ms now).
@@ -259,6 +267,14 @@ async def _post_shutdown(app: Application) -> None:
     if poll is not None:
         poll.cancel()
         await asyncio.gather(poll, return_exceptions=True)
+    # First the sender: what it has handed to Telegram is recorded while the database is open.
+    if services.outbox is not None:
+        await services.outbox.stop()
+        services.outbox = None
+        await app.bot_data["bulk_bot"].shutdown()
+    outbox_engine = app.bot_data.pop("outbox engine", None)
+    if outbox_engine is not None:
+        await outbox_engine.dispose()
     if services.activity is not None:
         await services.activity.close()
     if services.user_states is not None:

@@ -65,6 +65,12 @@ class Settings:
     ops_listen: str = "127.0.0.1"
     # `run` waits this long for a database or Bot API that is not reachable yet (bot/startup.py).
     startup_wait: int = 60
+    # Broadcasts (bot/broadcast/sender.py): Telegram's limits, retries, progress edits.
+    broadcast_rate: float = 30.0  # messages a second, overall
+    broadcast_chat_interval: float = 1.0  # seconds between two messages to one chat
+    broadcast_max_attempts: int = 5  # network failures before a message counts as failed
+    broadcast_retry_seconds: float = 2.0  # the first retry's wait; doubles each time
+    broadcast_progress_seconds: float = 5.0  # between two edits of a progress message
 
     @property
     def webhook_path(self) -> str:
@@ -151,6 +157,19 @@ class Settings:
             startup_wait=_bounded(
                 get("STARTUP_WAIT_SECONDS"), "STARTUP_WAIT_SECONDS", 60, 0, 3600, "seconds"
             ),
+            broadcast_rate=_number(get("BROADCAST_RATE"), "BROADCAST_RATE", 30, 0.1, 1000),
+            broadcast_chat_interval=_number(
+                get("BROADCAST_CHAT_INTERVAL"), "BROADCAST_CHAT_INTERVAL", 1, 0, 60
+            ),
+            broadcast_max_attempts=_bounded(
+                get("BROADCAST_MAX_ATTEMPTS"), "BROADCAST_MAX_ATTEMPTS", 5, 1, 100, "attempts"
+            ),
+            broadcast_retry_seconds=_number(
+                get("BROADCAST_RETRY_SECONDS"), "BROADCAST_RETRY_SECONDS", 2, 0.1, 3600
+            ),
+            broadcast_progress_seconds=_number(
+                get("BROADCAST_PROGRESS_SECONDS"), "BROADCAST_PROGRESS_SECONDS", 5, 1, 300
+            ),
         )
 
 
@@ -229,6 +248,14 @@ def _address(raw: str | None) -> str:
         raise SettingsError(
             "OPS_LISTEN is malformed: use an IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0."
         ) from None
+
+
+def _number(raw: str | None, name: str, default: float, low: float, high: float) -> float:
+    if raw is None:
+        return float(default)
+    if not re.fullmatch(r"\d{1,4}(\.\d{1,3})?", raw) or not low <= float(raw) <= high:
+        raise SettingsError(f"{name} is malformed: use a number from {low:g} to {high:g}.")
+    return float(raw)
 
 
 def _whole(raw: str) -> bool:

@@ -73,6 +73,25 @@ VALID = {"TELEGRAM_BOT_TOKEN": TOKEN}
         pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT", id="log format"),
         pytest.param({"OPS_PORT": "65536"}, "OPS_PORT", id="ops port"),
         pytest.param({"OPS_LISTEN": "localhost:80"}, "OPS_LISTEN", id="ops listen"),
+        pytest.param({"BROADCAST_RATE": "0"}, "BROADCAST_RATE", id="rate 0"),
+        pytest.param({"BROADCAST_RATE": "30/s"}, "BROADCAST_RATE", id="rate unit"),
+        pytest.param({"BROADCAST_RATE": "1001"}, "BROADCAST_RATE", id="rate too high"),
+        pytest.param(
+            {"BROADCAST_CHAT_INTERVAL": "-1"}, "BROADCAST_CHAT_INTERVAL", id="interval negative"
+        ),
+        pytest.param(
+            {"BROADCAST_CHAT_INTERVAL": "61"}, "BROADCAST_CHAT_INTERVAL", id="interval long"
+        ),
+        pytest.param({"BROADCAST_MAX_ATTEMPTS": "0"}, "BROADCAST_MAX_ATTEMPTS", id="attempts 0"),
+        pytest.param(
+            {"BROADCAST_MAX_ATTEMPTS": "2.5"}, "BROADCAST_MAX_ATTEMPTS", id="attempts decimal"
+        ),
+        pytest.param({"BROADCAST_RETRY_SECONDS": "0"}, "BROADCAST_RETRY_SECONDS", id="retry 0"),
+        pytest.param(
+            {"BROADCAST_PROGRESS_SECONDS": "0.5"},
+            "BROADCAST_PROGRESS_SECONDS",
+            id="progress too often",
+        ),
     ],
 )
 def test_a_bad_value_is_one_error_naming_the_variable(
@@ -105,6 +124,9 @@ def test_defaults_with_only_a_token() -> None:
         0,
         "127.0.0.1",
     )
+    assert (settings.broadcast_rate, settings.broadcast_chat_interval) == (30.0, 1.0)
+    assert (settings.broadcast_max_attempts, settings.broadcast_retry_seconds) == (5, 2.0)
+    assert settings.broadcast_progress_seconds == 5.0
 
 
 def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) -> None:
@@ -126,6 +148,11 @@ def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) ->
         "LOG_FORMAT": "JSON",
         "OPS_PORT": "9100",
         "OPS_LISTEN": "0.0.0.0",
+        "BROADCAST_RATE": "20",
+        "BROADCAST_CHAT_INTERVAL": "2.5",
+        "BROADCAST_MAX_ATTEMPTS": "3",
+        "BROADCAST_RETRY_SECONDS": "10",
+        "BROADCAST_PROGRESS_SECONDS": "4",
     }
     settings = Settings.from_env(env)
     assert settings.token == TOKEN
@@ -143,6 +170,9 @@ def test_every_value_is_read_and_the_secrets_stay_out_of_repr(tmp_path: Path) ->
         9100,
         "0.0.0.0",
     )
+    assert (settings.broadcast_rate, settings.broadcast_chat_interval) == (20.0, 2.5)
+    assert (settings.broadcast_max_attempts, settings.broadcast_retry_seconds) == (3, 10.0)
+    assert settings.broadcast_progress_seconds == 4.0
     for secret in (TOKEN, TOKEN.split(":")[1], "db-pass-42", "webhook-secret-value"):
         assert secret not in repr(settings)
         assert secret not in str(settings)

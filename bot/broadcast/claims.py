@@ -81,6 +81,7 @@ async def claim_changes(session: AsyncSession, me: str, now: datetime, limit: in
         OutboxRow.status == Delivery.SENT.value,
         OutboxRow.message_id.is_not(None),
         OutboxRow.deleted_at.is_(None),
+        OutboxRow.last_error.is_(None),  # a correction Telegram refused is not retried
         or_(OutboxRow.revision < Broadcast.revision, Broadcast.deleted_at.is_not(None)),
     )
     joined = (Broadcast, Broadcast.id == OutboxRow.broadcast_id)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast.models import Broadcast, BroadcastStatus, Delivery, MediaKind, OutboxRow
+from bot.db.models import User
 from bot.i18n import LANGUAGES
 
 
@@ -218,12 +219,16 @@ async def counts(session: AsyncSession, broadcast_id: int) -> Counts:
     return Counts(**{status: n for status, n in rows.all()})
 
 
-async def blocked_users(session: AsyncSession, broadcast_id: int, limit: int = 50) -> list[int]:
-    """Recipients who had blocked the bot, for the report (at most `limit`)."""
-    rows = await session.scalars(
-        select(OutboxRow.user_id)
+async def blocked_users(
+    session: AsyncSession, broadcast_id: int, limit: int = 20
+) -> list[tuple[int, str | None]]:
+    """Recipients who have blocked the bot, as (id, first name), for the report (at most
+    `limit`; the counts give the number)."""
+    rows = await session.execute(
+        select(OutboxRow.user_id, User.first_name)
+        .outerjoin(User, User.telegram_id == OutboxRow.user_id)
         .where(OutboxRow.broadcast_id == broadcast_id, OutboxRow.status == Delivery.BLOCKED.value)
         .order_by(OutboxRow.id)
         .limit(limit)
     )
-    return list(rows)
+    return [(user_id, name) for user_id, name in rows.all()]

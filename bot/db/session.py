@@ -47,13 +47,13 @@ _SQLITE_PRAGMAS = (
 
 
 def make_engine(
-    url: str, *, echo: bool = False, timeout: float = DEFAULT_DB_TIMEOUT_S
+    url: str, *, echo: bool = False, timeout: float = DEFAULT_DB_TIMEOUT_S, pool_size: int = 5
 ) -> AsyncEngine:
     """Create the asyncio engine for an operator's DATABASE_URL (SQLite or PostgreSQL).
 
     Statement parameters are left out of error messages: they are people's names and
     questions, and error messages end up in logs. On PostgreSQL, `timeout` (DB_TIMEOUT_SECONDS)
-    bounds connecting and waiting for a pooled connection.
+    bounds connecting and waiting for a pooled connection; pool_size the connections kept.
     """
     target = async_url(url)
     if make_url(target).get_backend_name() == "sqlite":
@@ -74,8 +74,8 @@ def make_engine(
         target,
         echo=echo,
         hide_parameters=True,
-        pool_size=5,
-        max_overflow=10,
+        pool_size=pool_size,
+        max_overflow=2 * pool_size,
         # A restarted server or a NAT that drops idle sockets must not cost a user's message.
         pool_pre_ping=True,
         pool_recycle=1800,

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.batch import Batcher
+from bot.broadcast.sender import Sender
 from bot.chat_topics import ChatTopics
 from bot.config import Settings
 from bot.db import repo
@@ -44,6 +45,7 @@ class Services:
     sessions: DeadlineSessions | None = None  # each unit of work bounded (bot/db/deadline.py)
     user_states: UserStates | None = None  # read for every message (bot/db/userstate.py)
     activity: ActivityRecorder | None = None  # what messages record, written in batches
+    outbox: Sender | None = None  # delivers broadcasts; wake() it after enqueueing one
     clock: Callable[[], datetime] = utcnow
     topics: ChatTopics = field(default_factory=ChatTopics)  # for follow-up questions
 

@@ -170,6 +170,36 @@ def send_document(api: LocalBotApi, params: JSON, files: Files) -> JSON:
     return api.message_json(chat_id, message.message_id)
 
 
+@method("sendPhoto")
+def send_photo(api: LocalBotApi, params: JSON, files: Files) -> JSON:
+    """Stores a photo re-sent by its file_id (uploads are not needed here), with its caption."""
+    chat_id = chat_id_of(api, params, sending=True)
+    ref = params.get("photo")
+    if not isinstance(ref, str) or ref not in api.files:
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    plain, entities = render(
+        params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
+    )
+    if len(plain) > MAX_CAPTION:
+        raise bad_request("message caption is too long")
+    markup = reply_markup_of(params)
+    message = api.add_message(
+        SentMessage(
+            chat_id=chat_id,
+            message_id=api.new_message_id(chat_id),
+            date=api.now(),
+            text=params.get("caption"),
+            parse_mode=params.get("parse_mode"),
+            plain=plain,
+            entities=entities,
+            reply_markup=markup,
+            file_id=ref,
+            photo=True,
+        )
+    )
+    return api.message_json(chat_id, message.message_id)
+
+
 def document_of(api: LocalBotApi, params: JSON, files: Files) -> tuple[str, bytes, str]:
     """The file a sendDocument call refers to: an upload, an attach:// part or a file_id."""
     ref = params.get("document")
@@ -234,9 +264,28 @@ def edit_message_text(api: LocalBotApi, params: JSON, files: Files) -> JSON | bo
     markup = reply_markup_of(params)
     if message is None:
         return True
-    if message.is_document:
+    if message.has_caption:
         raise bad_request("there is no text in the message to edit")
     return apply_edit(api, message, plain, entities, markup, params)
+
+
+@method("editMessageCaption")
+def edit_message_caption(api: LocalBotApi, params: JSON, files: Files) -> JSON | bool:
+    """Replaces the caption of a photo or document message."""
+    message = editable(api, params)
+    plain, entities = render(
+        params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
+    )
+    if len(plain) > MAX_CAPTION:
+        raise bad_request("message caption is too long")
+    markup = reply_markup_of(params)
+    if message is None:
+        return True
+    if not message.has_caption:
+        raise bad_request("there is no caption in the message to edit")
+    result = apply_edit(api, message, plain, entities, markup, params)
+    message.text, message.parse_mode = params.get("caption"), params.get("parse_mode")
+    return result
 
 
 @method("editMessageReplyMarkup")

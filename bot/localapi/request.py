@@ -6,6 +6,7 @@ import inspect
 import json
 from typing import Any
 
+import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -43,7 +44,10 @@ async def call_method(
     """Runs one Bot API method against `api`; returns the HTTP status and JSON body."""
     api.calls.append(name)
     api.requests.append((name, params))
-    injected = api.take_error(name)
+    injected = api.take_error(name, params.get("chat_id"))
+    if injected is not None and injected.kind == "lost":
+        await _run(api, name, params, files)  # done; the answer is what gets lost
+        raise TimedOut(f"injected lost answer in {name}") from httpx.ReadTimeout("injected")
     if injected is not None:
         if injected.kind == "network":
             raise NetworkError(f"injected network error in {name}")
@@ -61,6 +65,10 @@ async def call_method(
                 False, error_code=403, description="Forbidden: bot was blocked by the user"
             )
         return 400, _body(False, error_code=400, description=injected.description)
+    return await _run(api, name, params, files)
+
+
+async def _run(api: LocalBotApi, name: str, params: JSON, files: Files) -> tuple[int, bytes]:
     handler = METHODS.get(name.lower())
     if handler is None:
         return 404, _body(False, error_code=404, description="Not Found: method not found")

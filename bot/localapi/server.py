@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from bot.localapi.updates import JSON, UpdateBuilder
 
-ERROR_KINDS = ("retry_after", "forbidden", "bad_request", "network", "timeout")
+# "lost": the call is carried out, then its answer never arrives (a read timeout), as when
+# Telegram sent the message and the connection dropped before the bot heard back.
+ERROR_KINDS = ("retry_after", "forbidden", "bad_request", "network", "timeout", "lost")
 
 
 @dataclass
@@ -29,10 +31,16 @@ class SentMessage:
     mime_type: str | None = None
     file_id: str | None = None
     edited: bool = False
+    photo: bool = False  # a sendPhoto message (file_id is the photo's)
 
     @property
     def is_document(self) -> bool:
         """Whether this is a sendDocument message."""
+        return self.file_id is not None and not self.photo
+
+    @property
+    def has_caption(self) -> bool:
+        """Whether the text is a caption (a document or a photo)."""
         return self.file_id is not None
 
 
@@ -53,6 +61,7 @@ class InjectedError:
     kind: str
     retry_after: int = 5
     description: str = "Bad Request: chat not found"
+    chat_id: int | None = None  # only calls to this chat meet it; None: any call
 
 
 def scope_key(scope: str | JSON | None) -> str:
@@ -152,8 +161,19 @@ class LocalBotApi(UpdateBuilder):
         }
         if message.edited:
             data["edit_date"] = self.now()
-        prefix = "caption_" if message.is_document else ""
-        if message.is_document:
+        prefix = "caption_" if message.has_caption else ""
+        if message.photo:
+            data["photo"] = [
+                {
+                    "file_id": message.file_id,
+                    "file_unique_id": f"u{message.file_id}",
+                    "width": 800,
+                    "height": 600,
+                }
+            ]
+            if message.plain:
+                data["caption"] = message.plain
+        elif message.is_document:
             data["document"] = {
                 "file_id": message.file_id,
                 "file_unique_id": f"u{message.file_id}",
@@ -223,19 +243,23 @@ class LocalBotApi(UpdateBuilder):
         *,
         retry_after: int = 5,
         description: str = "Bad Request: chat not found",
+        chat_id: int | None = None,
     ) -> None:
-        """Makes the next `count` calls of `method` (e.g. "sendMessage", or "*") fail."""
+        """Makes the next `count` calls of `method` (e.g. "sendMessage", or "*") fail; with
+        chat_id, the next calls to that chat only."""
         if kind not in ERROR_KINDS:
             raise ValueError(f"kind must be one of {ERROR_KINDS}, not {kind!r}")
         queue = self._errors.setdefault(method.lower(), deque())
-        queue.extend([InjectedError(kind, retry_after, description)] * count)
+        queue.extend([InjectedError(kind, retry_after, description, chat_id)] * count)
 
-    def take_error(self, method: str) -> InjectedError | None:
-        """The failure waiting for this call of `method`, if any; it is used up."""
+    def take_error(self, method: str, chat_id: object = None) -> InjectedError | None:
+        """The failure waiting for this call of `method` (to `chat_id`), if any; used up."""
         for key in (method.lower(), "*"):
             queue = self._errors.get(key)
-            if queue:
-                return queue.popleft()
+            for error in queue or ():
+                if error.chat_id is None or str(error.chat_id) == str(chat_id):
+                    queue.remove(error)
+                    return error
         return None
 
     def block(self, user_id: int) -> None:

@@ -265,6 +265,8 @@ class UpdateBuilder:
             }
             for size, w in (("s", 90), ("m", 800))
         ]
+        for size in sizes:  # the bot may send the photo on by its file_id
+            self.files[size["file_id"]] = ("photo.jpg", b"\xff\xd8\xff", "image/jpeg")
         return self._update(
             "message", self._message(user_id, photo=sizes, caption=caption, **kwargs)
         )

@@ -6,4 +6,5 @@ reports: /registrations and /export.
 review: the hand-off loop's side for coordinators: a new question's notice (notify), /review
 and a question's card (views), answering in chat and /reload (commands), turning a question
 into an alternate phrasing or a new fact (facts).
+broadcasts: delivery of broadcasts through the outbox (and the /broadcast conversation).
 """
