@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast.models import Broadcast, Delivery, OutboxRow
@@ -89,25 +89,74 @@ async def claim_changes(session: AsyncSession, me: str, now: datetime, limit: in
     return sorted((Job(*row) for row in rows.all()), key=lambda job: job.id)
 
 
+_OUTBOX = OutboxRow.__table__
+
+
 def _mine(job: Job, me: str, status: Delivery) -> Any:
-    return and_(
-        OutboxRow.id == job.id, OutboxRow.claimed_by == me, OutboxRow.status == status.value
-    )
+    c = _OUTBOX.c
+    return and_(c.id == job.id, c.claimed_by == me, c.status == status.value)
 
 
 async def _set(session: AsyncSession, where: Any, **values: Any) -> bool:
-    result = await session.execute(
-        update(OutboxRow)
-        .where(where)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    # A Core statement on the table: the ORM's bulk-update machinery costs more than the
+    # UPDATE itself, twice for every message.
+    result = await session.execute(_OUTBOX.update().where(where).values(**values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def mark_sending(session: AsyncSession, job: Job, me: str) -> bool:
     """The row is about to be sent; False if it is no longer ours to send (cancelled)."""
     return await _set(session, _mine(job, me, Delivery.QUEUED), status=Delivery.SENDING.value)
+
+
+async def mark_sending_many(session: AsyncSession, ids: list[int], me: str) -> set[int]:
+    """mark_sending for many rows in one statement; returns the ids that are ours to send."""
+    c = _OUTBOX.c
+    result = await session.execute(
+        _OUTBOX.update()
+        .where(c.id.in_(ids), c.claimed_by == me, c.status == Delivery.QUEUED.value)
+        .values(status=Delivery.SENDING.value)
+        .returning(c.id)
+    )
+    return set(result.scalars().all())
+
+
+_SENT = (
+    _OUTBOX.update()
+    .where(
+        _OUTBOX.c.id == bindparam("job_id"),
+        _OUTBOX.c.claimed_by == bindparam("me"),
+        _OUTBOX.c.status == Delivery.SENDING.value,
+    )
+    .values(
+        status=Delivery.SENT.value,
+        message_id=bindparam("sent_message_id"),
+        sent_at=bindparam("sent_time"),
+        revision=bindparam("sent_revision"),
+        last_error=None,
+        claimed_by=None,
+        claimed_at=None,
+    )
+)
+
+
+async def record_sent_many(
+    session: AsyncSession, me: str, sent: list[tuple[int, int, int]], now: datetime
+) -> None:
+    """record_sent for many rows, (row id, message id, revision) each, in one executemany."""
+    await session.execute(
+        _SENT,
+        [
+            {
+                "job_id": job_id,
+                "me": me,
+                "sent_message_id": message_id,
+                "sent_time": now,
+                "sent_revision": revision,
+            }
+            for job_id, message_id, revision in sent
+        ],
+    )
 
 
 def _done(**values: Any) -> dict[str, Any]:

@@ -42,14 +42,16 @@ class Limiter:
         """Telegram said RetryAfter: nothing is sent for `seconds` from now."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def _reserve(self, chat_id: int) -> float:
+    def reserve(self, chat_id: int) -> float:
         """Books the earliest slot for chat_id; returns its time."""
         now = self._clock()
         self._forget_before(now)
-        earliest = max(now, self._paused_until, self._chats.get(chat_id, now))
-        # A slot is never earlier than `burst` steps in the past: catching up after a slow
-        # moment is allowed, a flood after a long idle time is not.
-        slot = max(earliest, self._next, now - (self._burst - 1) * self._step)
+        if self._next < now - self._burst * self._step:
+            self._next = now  # idle for a while: no credit for the slots nobody used
+        earliest = max(self._paused_until, self._chats.get(chat_id, float("-inf")))
+        # A slot up to `burst` steps in the past is given at once: a sender that fell behind
+        # (a slow commit) catches up, while a flood after an idle time is not allowed.
+        slot = max(earliest, self._next)
         self._next = slot + self._step
         self._chats[chat_id] = slot + self.chat_interval
         self._chats.move_to_end(chat_id)
@@ -66,7 +68,7 @@ class Limiter:
     async def acquire(self, chat_id: int) -> None:
         """Waits for this chat's slot (and any pause Telegram asked for)."""
         while True:
-            slot = self._reserve(chat_id)
+            slot = self.reserve(chat_id)
             delay = slot - self._clock()
             if delay > 0:
                 await asyncio.sleep(delay)

@@ -1,8 +1,9 @@
 """The sender: a long-running task that delivers queued broadcasts, edits and deletions.
 
 One feeder claims due rows in batches (streaming: at most a batch is in memory) and puts them
-on a queue; a few workers take them, wait for the limiter's slot and make the request; a
-reporter shows each author how far their broadcast is and reports when it is done.
+on a queue; a dispatcher takes them in order, waits for the limiter's slot and starts each
+request (a bounded number in flight); a reporter shows each author how far their broadcast
+is and reports when it is done.
 
 Exactly once: a row is committed as "sending" just before its request and as sent (with the
 message id) right after the answer. Stopping (Application shutdown, or the task cancelled)
@@ -18,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -31,6 +32,7 @@ from bot.broadcast.claims import Job
 from bot.broadcast.limiter import Limiter
 from bot.broadcast.models import Broadcast, BroadcastStatus
 from bot.broadcast.results import Content, Outcome, Result, Transport
+from bot.broadcast.writes import OutboxWrites
 from bot.db.models import Visit
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ class SenderConfig:
     progress_every: float = 5.0  # seconds between two edits of a progress message
     retry_after: float = 2.0  # seconds before the first retry; doubles each time
     retry_max: float = 300.0
-    workers: int = 8  # requests in flight at once
+    workers: int = 16  # requests in flight at once
     poll_every: float = 1.0  # seconds between looks for due work when idle
     # How old another process's claim must be before it counts as abandoned; None: any
     # other process's claim is (SQLite, one process per database file).
@@ -59,7 +61,7 @@ class SenderConfig:
 
     @property
     def batch(self) -> int:
-        """Rows claimed at once: about a second's worth, at least enough for every worker."""
+        """Rows claimed at once: about a second's worth, at least two per request in flight."""
         return max(2 * self.workers, min(int(self.rate), 500))
 
 
@@ -79,7 +81,11 @@ class Sender:
         self.config = config
         self.clock = clock
         self.me = uuid.uuid4().hex[:16]  # this process's claims
-        self.limiter = Limiter(config.rate, config.chat_interval, burst=max(1, config.workers))
+        # Catching up after a slow moment (a database commit that stalled): up to a fifth of
+        # a second's worth at once, and never more than the requests allowed in flight.
+        burst = min(config.workers, max(1, int(config.rate / 5)))
+        self.limiter = Limiter(config.rate, config.chat_interval, burst=burst)
+        self._writes = OutboxWrites(sessions, self.me, clock)
         self._queue: asyncio.Queue[tuple[Job, Content]] = asyncio.Queue()
         self._inflight: set[asyncio.Future[None]] = set()
         self._task: asyncio.Task[None] | None = None
@@ -113,12 +119,12 @@ class Sender:
         """The sender's loop; returns only when cancelled."""
         self._wake = asyncio.Event()
         await self._recover()
+        self._writes.start()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._feed())
                 group.create_task(self._report_loop())
-                for _ in range(self.config.workers):
-                    group.create_task(self._work())
+                group.create_task(self._dispatch())
         finally:
             await self._wind_down()
 
@@ -143,6 +149,7 @@ class Sender:
         # cancellation while waiting here (a hard stop) leaves their rows to the next start.
         if self._inflight:
             await asyncio.gather(*self._inflight, return_exceptions=True)
+        await self._writes.stop()
         while not self._queue.empty():
             self._queue.get_nowait()
         try:
@@ -163,7 +170,7 @@ class Sender:
                 except SQLAlchemyError:
                     log.warning("outbox: could not claim rows", exc_info=True)
             if found:
-                await asyncio.sleep(0)  # let the workers start on them
+                await asyncio.sleep(0)  # let the dispatcher start on them
                 continue
             assert self._wake is not None
             with contextlib.suppress(TimeoutError):
@@ -190,18 +197,29 @@ class Sender:
             self._queue.put_nowait((job, contents[job.broadcast_id]))
         return True
 
-    # --- the workers ---------------------------------------------------------------------------
+    # --- sending ---------------------------------------------------------------------------
 
-    async def _work(self) -> None:
+    async def _dispatch(self) -> None:
+        # One dispatcher hands out the limiter's slots in order and starts each request as
+        # its own task, so a slow answer holds up neither the schedule nor the others; at
+        # most `workers` requests are in flight.
+        free = asyncio.Semaphore(self.config.workers)
         while True:
             job, content = await self._queue.get()
-            await self.limiter.acquire(job.user_id)
+            if self._queue.qsize() < self.config.batch // 2 and self._wake is not None:
+                self._wake.set()  # running low: the feeder claims the next batch now
+            await free.acquire()
+            try:
+                await self.limiter.acquire(job.user_id)
+            except BaseException:
+                free.release()
+                raise
             # From here on the request and its record are one unit that stopping never
-            # splits: cancelled, this worker stops waiting; the unit goes on (see _wind_down).
+            # splits: cancelling the sender stops the dispatcher, not the unit (_wind_down).
             unit = asyncio.ensure_future(self._deliver(job, content))
             self._inflight.add(unit)
             unit.add_done_callback(self._inflight.discard)
-            await asyncio.shield(unit)
+            unit.add_done_callback(lambda _: free.release())
 
     async def _deliver(self, job: Job, content: Content) -> None:
         try:
@@ -213,23 +231,30 @@ class Sender:
             log.exception("outbox: delivering row %s failed", job.id)
 
     async def _send(self, job: Job, content: Content) -> None:
-        async with self.sessions.begin() as session:
-            if not await claims.mark_sending(session, job, self.me):
-                return  # cancelled meanwhile
+        if not await self._writes.mark_sending(job.id):
+            return  # cancelled meanwhile
         try:
             result = await self.transport.send(content, job)
         except Exception as exc:  # the transport's bug: it may have been sent
             log.exception("outbox: sending row %s raised", job.id)
             result = Result(Outcome.UNKNOWN, error=repr(exc))
-        await self._record(lambda session: self._record_send(session, job, content, result))
+        if result.outcome is Outcome.DONE:  # the common case, written in bulk
+            await self._record(
+                lambda: self._writes.record_sent(job.id, result.message_id or 0, content.revision)
+            )
+            return
+        await self._record(
+            lambda: self._writes.write(
+                lambda session: self._record_send(session, job, content, result)
+            )
+        )
 
-    async def _record(self, write: Callable[[AsyncSession], object]) -> None:
+    async def _record(self, write: Callable[[], Awaitable[object]]) -> None:
         # The outcome of a request made must not be lost to a passing database failure:
         # a few tries, then the row stays "sending" and the next start reports it unknown.
         for attempt in range(3):
             try:
-                async with self.sessions.begin() as session:
-                    await write(session)  # type: ignore[misc]
+                await write()
                 return
             except SQLAlchemyError:
                 if attempt == 2:
@@ -242,10 +267,6 @@ class Sender:
         now = self.clock()
         error = result.error or result.outcome.value
         match result.outcome:
-            case Outcome.DONE:
-                await claims.record_sent(
-                    session, job, self.me, result.message_id or 0, content.revision, now
-                )
             case Outcome.BLOCKED:
                 await claims.record_blocked(session, job, self.me, error, now)
             case Outcome.FAILED:
@@ -300,7 +321,7 @@ class Sender:
                 await claims.record_changed(session, job, self.me)
                 self._changes_due = True
 
-        await self._record(write)
+        await self._record(lambda: self._writes.write(write))
 
     # --- progress and the final report ---------------------------------------------------------
 

@@ -32,7 +32,7 @@ from bot.i18n import translator
 
 log = logging.getLogger(__name__)
 
-WORKERS = 8  # requests in flight at once; the bulk pool has a connection for each
+WORKERS = 16  # requests in flight at once; the bulk pool has a connection for each
 # Answers lost after the request went out: Telegram may have carried it out.
 _AMBIGUOUS = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
 _NOT_MODIFIED = "message is not modified"
