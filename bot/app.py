@@ -15,6 +15,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -43,6 +44,9 @@ from bot.handlers.questions import handlers as questions
 from bot.handlers.questions import handoff
 from bot.handlers.registration import handlers as registration
 from bot.handlers.replies import ROW_ID
+from bot.handlers.staff import contacts as staff_contacts
+from bot.handlers.staff import dates as staff_dates
+from bot.handlers.staff import inline as staff_inline
 from bot.kb.answer import QuestionAnswerer
 from bot.menus import set_menus
 from bot.observe.updates import ObservedApplication, instrument
@@ -191,6 +195,15 @@ def register_handlers(app: Application) -> None:
         (privacy.forget_chosen, r"^pv:(forget|keep)\Z"),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
+    # --- Staff look-ups: /dates, /contacts, inline mode. Staff and coordinators get the staff
+    # view (every visit, places taken) in private chats; anybody else, and any group, what is
+    # public anyway (bot/handlers/staff/access.py). Nobody is refused.
+    app.add_handler(CommandHandler("dates", staff_dates.dates, filters=new))
+    app.add_handler(CommandHandler("contacts", staff_contacts.contacts, filters=new))
+    app.add_handler(
+        CallbackQueryHandler(staff_contacts.contact_chosen, pattern=r"^ct:[0-9]{1,3}\Z")
+    )
+    app.add_handler(InlineQueryHandler(staff_inline.inline_query))
     # --- Last, for everybody: what no handler above took, and errors. ------------------------
     app.add_handler(CallbackQueryHandler(other.stale_button))
     app.add_handler(

@@ -544,3 +544,35 @@ async def test_chat_action_and_calls_in_order(app: App, api: LocalBotApi) -> Non
     await app.bot.send_message(1, "done")
     assert api.chat_actions == [(1, "typing")]
     assert api.calls[-2:] == ["sendChatAction", "sendMessage"]
+
+
+@pytest.mark.parametrize(
+    ("results", "error"),
+    [
+        ([InlineQueryResultArticle("1", "a", InputTextMessageContent("x"))] * 2, "DUPLICATE"),
+        ([InlineQueryResultArticle("č" * 33, "a", InputTextMessageContent("x"))], "ID_INVALID"),
+        (
+            [
+                InlineQueryResultArticle(
+                    "1", "a", InputTextMessageContent("<b>x", parse_mode="HTML")
+                )
+            ],
+            "can't parse entities",
+        ),
+        ([InlineQueryResultArticle("1", "a", InputTextMessageContent("x" * 4097))], "too long"),
+        (
+            [
+                InlineQueryResultArticle(str(n), "a", InputTextMessageContent("x"))
+                for n in range(51)
+            ],
+            "RESULTS_TOO_MUCH",
+        ),
+    ],
+    ids=["duplicate-id", "long-id", "bad-html", "long-text", "too-many"],
+)
+async def test_inline_answers_are_checked_like_telegram(
+    app: App, api: LocalBotApi, results: list[InlineQueryResultArticle], error: str
+) -> None:
+    with pytest.raises(BadRequest, match=f"(?i){error}"):
+        await app.bot.answer_inline_query("5", results)
+    assert api.inline_answers == []

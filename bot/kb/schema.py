@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -74,6 +74,8 @@ COLLECTIONS: dict[str, dict[str, Spec]] = {
         "kind": Spec("enum:business_meeting|meeting|approval"),
         "start": Spec("date"),
         "end": Spec("date", required=False),
+        # The start's clock time in `timezone`, only when the source gives one ("09:30").
+        "time": Spec("time", required=False),
         "timezone": Spec("timezone"),
         "place": Spec("ref:places"),
         "participants": Spec("participants", required=False),
@@ -122,6 +124,8 @@ class Checker:
             return self._date(raw, line, what)
         if kind == "timezone":
             return self._timezone(raw, line, what)
+        if kind == "time":
+            return self._time(raw, line, what)
         if kind == "country":
             if isinstance(raw, str) and re.fullmatch(r"[A-Z]{2}", raw):
                 return str(raw)
@@ -208,6 +212,14 @@ class Checker:
         except ValueError:
             self.problem(line, f"The {what} {text} does not exist in the calendar.")
             return None
+
+    def _time(self, raw: Any, line: int, what: str) -> time | None:
+        # Unquoted, YAML reads 9:30 as the number 570 (base 60): ask for quotes.
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw) if isinstance(raw, str) else None
+        if match and int(match[1]) < 24 and int(match[2]) < 60:
+            return time(int(match[1]), int(match[2]))
+        self.problem(line, f"The {what} '{raw}' is not a time of day in quotes such as '09:30'.")
+        return None
 
     def _timezone(self, raw: Any, line: int, what: str) -> str | None:
         try:

@@ -335,8 +335,24 @@ def get_chat(api: LocalBotApi, params: JSON, files: Files) -> JSON:
 
 @method("answerInlineQuery")
 def answer_inline_query(api: LocalBotApi, params: JSON, files: Files) -> bool:
-    """Records inline query results."""
-    if len(params.get("results") or []) > 50:
+    """Records inline query results after the checks Telegram makes on them: at most 50, ids
+    unique and 1–64 bytes, a title, and message texts that parse (HTML) and fit."""
+    results = params.get("results") or []
+    if isinstance(results, str):
+        results = json.loads(results)
+    if len(results) > 50:
         raise bad_request("RESULTS_TOO_MUCH")
-    api.inline_answers.append(dict(params))
+    ids = [str(result.get("id", "")) for result in results]
+    if any(not 1 <= len(i.encode()) <= 64 for i in ids):
+        raise bad_request("RESULT_ID_INVALID")
+    if len(set(ids)) != len(ids):
+        raise bad_request("RESULT_ID_DUPLICATE")
+    for result in results:
+        if result.get("type") == "article" and not str(result.get("title") or "").strip():
+            raise bad_request("RESULT_TITLE_EMPTY")
+        content = result.get("input_message_content") or {}
+        if "message_text" in content:  # the same checks as sendMessage's text
+            text_message({**content, "text": content["message_text"]})
+        reply_markup_of(result)
+    api.inline_answers.append(dict(params, results=results))
     return True

@@ -159,7 +159,27 @@ BROKEN = [
         "events.yaml:13: The fact id 'when' appears twice in 'signing'.",
         id="duplicate-fact",
     ),
+    pytest.param(
+        "events",
+        EVENTS.replace("    timezone:", "    time: 9:30\n    timezone:"),
+        "events.yaml:7: The time '570' is not a time of day in quotes such as '09:30'.",
+        id="unquoted-time",
+    ),
+    pytest.param(
+        "events",
+        EVENTS.replace("    timezone:", "    time: '25:00'\n    timezone:"),
+        "events.yaml:7: The time '25:00' is not a time of day in quotes such as '09:30'.",
+        id="impossible-time",
+    ),
 ]
+
+
+def test_an_event_may_have_a_start_time(tmp_path: Path) -> None:
+    events = EVENTS.replace("    timezone:", "    time: '09:30'\n    timezone:")
+    kb = load_knowledge(write_kb(tmp_path / "kb", events=events))
+    assert str(kb.records["signing"].fields["time"]) == "09:30:00"
+    plain = load_knowledge(write_kb(tmp_path / "plain"))
+    assert "time" not in plain.records["signing"].fields
 
 
 @pytest.mark.parametrize(("file", "content", "message"), BROKEN)
