@@ -62,6 +62,7 @@ TEMPLATES = [
     "ho:{q}",  # hand a question to the coordinators: only the asker's own, in their own chat
     *(f"hq:{action}:{{h}}" for action in ("c", "a", "l", "f", "s")),  # coordinators' review
     "hq:p:{h}:0",
+    "ct:{v}",  # a contact of /contacts' overview (a number in the contact book)
 ]
 # Numbers no row has: zero, negative, past PostgreSQL's INTEGER and BIGINT, and huge.
 SPECIAL_IDS = ["0", "-1", str(2**31), str(2**63), str(10**30)]
@@ -90,6 +91,8 @@ COMMANDS = [
     "reload",
     "grant",
     "revoke",
+    "dates",
+    "contacts",
 ]
 
 
