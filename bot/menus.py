@@ -37,7 +37,10 @@ def commands(t: Translator) -> list[BotCommand]:
 
 def staff_own_commands(t: Translator) -> list[BotCommand]:
     """The commands of staff (and coordinators), beyond everyone's."""
-    return []
+    return [
+        BotCommand("dates", t.pgettext("command menu", "Dates of meetings and visits")),
+        BotCommand("contacts", t.pgettext("command menu", "People and departments")),
+    ]
 
 
 def coordinator_own_commands(t: Translator) -> list[BotCommand]:

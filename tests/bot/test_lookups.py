@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot import roles
 from bot.config import DEFAULT_KNOWLEDGE_DIR
 from bot.kb.answer import QuestionAnswerer
 from bot.kb.loader import load_knowledge
 from bot.localapi.updates import DEFAULT_GROUP_ID
+from bot.roles import Role
 from bot.visits import service
 from tests.bot.harness import NOW, Harness, run_bot, unreachable
 from tests.test_catalogs import TZ_ID
@@ -315,3 +317,36 @@ async def test_inline_query_with_nonsense_or_markup_answers_nothing_wrong(bot: H
         answer = await inline(bot, DELEGATE, query)
         for result in answer["results"]:
             assert "<b>&" not in result["input_message_content"]["message_text"]
+
+
+MENU = {
+    "en": ("Dates of meetings and visits", "People and departments"),
+    "sk": ("Termíny stretnutí a návštev", "Osoby a oddelenia"),
+    "ja": ("会議と訪問の日程", "担当者と部署"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_staff_and_coordinator_menus_offer_the_look_ups(bot: Harness, lang: str) -> None:
+    for user in (STAFF, COORDINATOR):
+        menu = dict(bot.api.commands({"type": "chat", "chat_id": user}, lang))
+        assert (menu["dates"], menu["contacts"]) == MENU[lang]
+    everyone = dict(bot.api.commands("default", lang))
+    assert "dates" not in everyone
+    assert "contacts" not in everyone
+
+
+async def test_a_role_granted_in_the_bot_gives_the_staff_view_at_once(bot: Harness) -> None:
+    assert DRAFT_TITLES["en"] not in await dates_text(bot, DELEGATE, "en")
+    services = bot.app.bot_data["services"]
+    configured = roles.configured_from(
+        services.settings.coordinator_ids, services.settings.staff_ids
+    )
+    async with services.sessions.begin() as session:
+        await roles.grant(
+            session, DELEGATE, Role.STAFF, by=COORDINATOR, now=NOW, configured=configured
+        )
+    assert DRAFT_TITLES["en"] in await dates_text(bot, DELEGATE, "en")
+    async with services.sessions.begin() as session:
+        await roles.revoke(session, DELEGATE, by=COORDINATOR, configured=configured)
+    assert DRAFT_TITLES["en"] not in await dates_text(bot, DELEGATE, "en")

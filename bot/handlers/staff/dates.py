@@ -35,7 +35,7 @@ async def all_dates(context: IUCContext, *, staff: bool) -> tuple[list[DateEntry
 async def dates(update: Update, context: IUCContext) -> None:
     """Lists the upcoming dates, then the earlier ones."""
     t = await identify(update, context)
-    staff = staff_view(update, context)
+    staff = await staff_view(update, context)
     entries, complete = await all_dates(context, staff=staff)
     upcoming, earlier = arrange(entries, context.services.clock())
     text = dates_html(t, context.services.qa.kb, upcoming, earlier, staff=staff)

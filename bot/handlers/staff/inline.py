@@ -21,7 +21,7 @@ async def inline_query(update: Update, context: IUCContext) -> None:
     """Answers an inline query with articles in the asker's language."""
     inline = update.inline_query
     t = await identify(update, context)
-    staff = staff_view(update, context)
+    staff = await staff_view(update, context)
     services = context.services
     entries, _ = await all_dates(context, staff=staff)  # without the database: the events
     results = lookup(
