@@ -339,9 +339,7 @@ async def test_staff_and_coordinator_menus_offer_the_look_ups(bot: Harness, lang
 async def test_a_role_granted_in_the_bot_gives_the_staff_view_at_once(bot: Harness) -> None:
     assert DRAFT_TITLES["en"] not in await dates_text(bot, DELEGATE, "en")
     services = bot.app.bot_data["services"]
-    configured = roles.configured_from(
-        services.settings.coordinator_ids, services.settings.staff_ids
-    )
+    configured = roles.Configured(services.settings.coordinator_ids, services.settings.staff_ids)
     async with services.sessions.begin() as session:
         await roles.grant(
             session, DELEGATE, Role.STAFF, by=COORDINATOR, now=NOW, configured=configured

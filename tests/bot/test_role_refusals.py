@@ -43,10 +43,14 @@ PUBLIC_COMMANDS = {
     "forget_me",
     "subscribe",
     "unsubscribe",
+    # Look-ups refuse nobody: a delegate gets the public view (README, "Look-ups for staff";
+    # tests/bot/test_lookups.py checks what each role sees).
+    "dates",
+    "contacts",
 }
 # The prefixes of everybody's buttons (questions, registration, /myvisits, offers, privacy,
-# languages); any other registered pattern is privileged.
-PUBLIC_CALLBACKS = {"lang", "qp", "qn", "qf", "ho", "r", "rv", "m", "o", "pv"}
+# languages, the contact book's overview); any other registered pattern is privileged.
+PUBLIC_CALLBACKS = {"lang", "qp", "qn", "qf", "ho", "r", "rv", "m", "o", "pv", "ct"}
 
 
 def examples(pattern: re.Pattern[str], limit: int = 16) -> list[str]:
