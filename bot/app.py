@@ -32,7 +32,10 @@ from bot.handlers.context import IUCContext, Services
 from bot.handlers.coordinators import reports as coordinator_reports
 from bot.handlers.coordinators import roles as coordinator_roles
 from bot.handlers.coordinators import texts as coordinator_texts
+from bot.handlers.coordinators.broadcasts import compose as broadcasts
 from bot.handlers.coordinators.broadcasts import delivery
+from bot.handlers.coordinators.broadcasts import fix as broadcast_fix
+from bot.handlers.coordinators.broadcasts import sent as broadcast_sent
 from bot.handlers.coordinators.review import commands as review
 from bot.handlers.coordinators.visits import edit as coordinator_edit
 from bot.handlers.coordinators.visits import handlers as coordinator_visits
@@ -172,6 +175,32 @@ def register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(coordinator_text, coordinator_texts.text_step), group=-2)
     app.add_handler(
         CommandHandler("cancel", coordinator_texts.cancel, filters=new & private), group=-2
+    )
+    # /broadcast and its buttons (the handlers check the role themselves, from the database).
+    # What a coordinator sends while composing (or correcting a sent broadcast) is the
+    # broadcast's text, photo or document: group -3, before the visit form (-2); the newest
+    # of the person's conversations takes the message (broadcasts.taken passes it on
+    # otherwise, at once for the many who have none). /cancel ends the broadcast first.
+    app.add_handler(CommandHandler("broadcast", broadcasts.broadcast, filters=new & private))
+    composed = filters.TEXT | filters.PHOTO | filters.Document.ALL
+    app.add_handler(
+        MessageHandler(new & private & composed & ~filters.COMMAND, broadcasts.taken), group=-3
+    )
+    app.add_handler(CommandHandler("cancel", broadcasts.cancel, filters=new & private), group=-3)
+    broadcast_buttons = (
+        rf"^bc:(w:(en|sk|ja)|btn|nobtn|bv:{ROW_ID}|rm|back|next|fb:(en|sk|ja)|cancel|send"
+        rf"|a:(all|visit|wait|lang|role)|av:{ROW_ID}|aw:{ROW_ID}|al:(en|sk|ja)"
+        rf"|as:{ROW_ID}:[a-z]{{1,10}}|ar:(delegate|staff|coordinator))\Z"
+    )
+    app.add_handler(CallbackQueryHandler(broadcasts.button, pattern=broadcast_buttons))
+    # A sent broadcast's controls: stop, delete everywhere (asked twice), correct everywhere.
+    app.add_handler(
+        CallbackQueryHandler(broadcast_sent.control, pattern=rf"^bs:(x|d|dy|e):{ROW_ID}\Z")
+    )
+    app.add_handler(
+        CallbackQueryHandler(
+            broadcast_fix.fix_button, pattern=r"^bf:(w:(en|sk|ja)|apply|cancel)\Z"
+        )
     )
     # --- Delegates: /register (and /start visit_<id>), /myvisits, offers, /mydata, /forget_me,
     # /subscribe and /unsubscribe (announcements).

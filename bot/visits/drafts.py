@@ -42,6 +42,8 @@ async def save_draft(
     step: str,
     data: Mapping[str, Any],
     now: datetime,
+    *,
+    max_bytes: int = MAX_DRAFT_BYTES,
 ) -> None:
     """Insert or replace the draft; data must be JSON (str values, dates as ISO strings)."""
     if not kind or len(kind) > 32 or not step or len(step) > 32:
@@ -51,8 +53,8 @@ async def save_draft(
         size = len(json.dumps(payload, ensure_ascii=False).encode())
     except (TypeError, ValueError) as exc:
         raise ValueError(f"draft data is not JSON: {exc}") from None
-    if size > MAX_DRAFT_BYTES:
-        raise ValueError(f"draft data is {size} bytes, more than {MAX_DRAFT_BYTES}")
+    if size > max_bytes:
+        raise ValueError(f"draft data is {size} bytes, more than {max_bytes}")
     insert = insert_for(session)
     stmt = insert(Draft).values(
         telegram_id=telegram_id, kind=kind, step=step, data=payload, updated_at=now

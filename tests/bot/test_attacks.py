@@ -63,6 +63,12 @@ TEMPLATES = [
     *(f"hq:{action}:{{h}}" for action in ("c", "a", "l", "f", "s")),  # coordinators' review
     "hq:p:{h}:0",
     "ct:{v}",  # a contact of /contacts' overview (a number in the contact book)
+    # /broadcast (the attacker is no coordinator: every press is refused)
+    *(f"bc:{action}" for action in ("w:sk", "btn", "nobtn", "rm", "back", "next", "fb:en")),
+    *("bc:cancel", "bc:send", "bc:a:all", "bc:a:visit", "bc:a:lang", "bc:al:ja", "bc:ar:staff"),
+    *("bc:bv:{v}", "bc:av:{v}", "bc:aw:{v}", "bc:as:{v}:confirmed"),
+    *(f"bs:{action}:{{v}}" for action in ("x", "d", "dy", "e")),  # a sent broadcast's
+    *("bf:w:en", "bf:apply", "bf:cancel"),
 ]
 # Numbers no row has: zero, negative, past PostgreSQL's INTEGER and BIGINT, and huge.
 SPECIAL_IDS = ["0", "-1", str(2**31), str(2**63), str(10**30)]
@@ -93,6 +99,7 @@ COMMANDS = [
     "revoke",
     "dates",
     "contacts",
+    "broadcast",
 ]
 
 

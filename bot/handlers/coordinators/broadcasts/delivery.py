@@ -98,6 +98,11 @@ class TelegramTransport:
             return outcome_of(exc)
         return Result(Outcome.DONE, message_id=message.message_id)
 
+    async def preview(self, content: Content, chat_id: int, lang: str) -> Message:
+        """The message a recipient reading `lang` gets, sent to chat_id: the composer's
+        preview, rendered by the very code that delivers the broadcast."""
+        return await self._send(content, chat_id, content.text_for(lang), _markup(content, lang))
+
     async def _send(
         self, content: Content, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> Message:
