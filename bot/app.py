@@ -37,6 +37,7 @@ from bot.handlers.coordinators.broadcasts import delivery
 from bot.handlers.coordinators.broadcasts import fix as broadcast_fix
 from bot.handlers.coordinators.broadcasts import sent as broadcast_sent
 from bot.handlers.coordinators.review import commands as review
+from bot.handlers.coordinators.visits import cancel as coordinator_cancel
 from bot.handlers.coordinators.visits import edit as coordinator_edit
 from bot.handlers.coordinators.visits import handlers as coordinator_visits
 from bot.handlers.general import flood, other, start, subscription
@@ -156,6 +157,8 @@ def register_handlers(app: Application) -> None:
         (coordinator_visits.show_visit, rf"^cv:show:{ROW_ID}\Z"),
         (coordinator_visits.set_status, rf"^cv:(open|close):{ROW_ID}\Z"),
         (coordinator_visits.send_link, rf"^cv:link:{ROW_ID}\Z"),
+        (coordinator_cancel.ask, rf"^cv:drop:{ROW_ID}\Z"),
+        (coordinator_cancel.confirm, rf"^cv:dropyes:{ROW_ID}\Z"),
         (coordinator_edit.change_visit, rf"^cv:(dates|cap|title|venue):{ROW_ID}\Z"),
         (coordinator_edit.new_visit, r"^cv:new\Z"),
         (coordinator_edit.button, r"^ce:((city|role):[a-z-]{1,32}|skip|done|create|cancel)\Z"),

@@ -169,6 +169,8 @@ def refusal(t: Translator, exc: rules.VisitError) -> str:
             return t.gettext("Registration for this visit has not opened yet.")
         if reason == "past":
             return t.gettext("This visit has already taken place.")
+        if reason == "cancelled":
+            return t.gettext("This visit has been cancelled.")
         return t.gettext("Registration for this visit is closed.")
     if isinstance(exc, rules.VisitStarted):
         return t.gettext(

@@ -16,6 +16,7 @@ from bot.visits.rules import (
     MAX_YEARS_AHEAD,
     STAY_WINDOW_DAYS,
     InvalidVisit,
+    VisitNotOpen,
     VisitStatus,
     clean_visit,
     latest_start,
@@ -124,14 +125,23 @@ async def open_visits(session: AsyncSession, today: date) -> list[Visit]:
 async def set_visit_status(
     session: AsyncSession, visit_id: int, status: VisitStatus | str, now: datetime
 ) -> Visit:
-    """Open, close, or mark a visit past (or back to draft); VisitNotFound when unknown."""
+    """Open, close, or mark a visit past (or back to draft); VisitNotFound when unknown.
+
+    A cancelled visit stays cancelled (VisitNotOpen): its registrants were released and told.
+    """
     value = VisitStatus(status).value
+    if value == VisitStatus.CANCELLED:
+        # Cancelling releases the registrations too: cancellation.cancel_visit does it.
+        raise ValueError("a visit becomes 'cancelled' through cancel_visit only")
     done = await guarded(
         session,
-        update(Visit).where(Visit.id == visit_id).values(status=value, updated_at=now),
+        update(Visit)
+        .where(Visit.id == visit_id, Visit.status != VisitStatus.CANCELLED.value)
+        .values(status=value, updated_at=now),
     )
     if not done:
-        await fresh_visit(session, visit_id)  # raises VisitNotFound
+        visit = await fresh_visit(session, visit_id)  # raises VisitNotFound
+        raise VisitNotOpen(visit.status)
     return await fresh_visit(session, visit_id)
 
 
@@ -211,6 +221,9 @@ async def mark_past(session: AsyncSession, today: date) -> int:
     return await guarded(
         session,
         update(Visit)
-        .where(Visit.status != VisitStatus.PAST.value, Visit.end_date < today)
+        .where(
+            Visit.status.not_in([VisitStatus.PAST.value, VisitStatus.CANCELLED.value]),
+            Visit.end_date < today,
+        )
         .values(status=VisitStatus.PAST.value),
     )

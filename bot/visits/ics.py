@@ -47,11 +47,13 @@ def visit_ics(
     alarm_days: int = 1,
     place: str | None = None,
     description: str | None = None,
+    cancelled: bool = False,
 ) -> bytes:
     """A VCALENDAR with one all-day VEVENT: the person's stay, or the visit without one.
 
     `place` is the host city's name in `lang` (the knowledge base knows it; we store its id);
-    `description` is optional localized text for the event's notes.
+    `description` is optional localized text for the event's notes. `cancelled`: the same
+    event (UID) as METHOD:CANCEL / STATUS:CANCELLED, so calendars remove what they imported.
     """
     if alarm_days < 0:
         raise ValueError("alarm_days must not be negative")
@@ -68,7 +70,7 @@ def visit_ics(
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        "METHOD:CANCEL" if cancelled else "METHOD:PUBLISH",
         # All-day dates are floating; the zone tells calendar apps whose days these are.
         f"X-WR-TIMEZONE:{visit.timezone}",
         "BEGIN:VEVENT",
@@ -83,14 +85,17 @@ def visit_ics(
     ]
     if description:
         lines.append(f"DESCRIPTION:{escape_text(description)}")
-    lines += [
-        "STATUS:CONFIRMED",
-        "BEGIN:VALARM",
-        "ACTION:DISPLAY",
-        f"DESCRIPTION:{escape_text(title)}",
-        f"TRIGGER:-P{alarm_days}D",
-        "END:VALARM",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
+    if cancelled:
+        lines += ["STATUS:CANCELLED", "END:VEVENT", "END:VCALENDAR"]
+    else:
+        lines += [
+            "STATUS:CONFIRMED",
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"DESCRIPTION:{escape_text(title)}",
+            f"TRIGGER:-P{alarm_days}D",
+            "END:VALARM",
+            "END:VEVENT",
+            "END:VCALENDAR",
+        ]
     return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode()

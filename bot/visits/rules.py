@@ -43,6 +43,7 @@ class VisitStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     PAST = "past"
+    CANCELLED = "cancelled"  # called off by the coordinators: registrations released
 
 
 class RegistrationStatus(StrEnum):

@@ -7,6 +7,7 @@ subject; this module gathers them under one name.
 
 from __future__ import annotations
 
+from bot.visits.cancellation import Cancellation, Released, cancel_visit
 from bot.visits.catalogue import (
     change_visit,
     create_visit,
@@ -35,14 +36,17 @@ from bot.visits.waitlist import accept_offer, decline_offer, expire_offers
 
 __all__ = [
     "EXPORT_COLUMNS",
+    "Cancellation",
     "Erasure",
     "Expiry",
     "Notice",
     "Offer",
+    "Released",
     "Reminder",
     "Stats",
     "VisitChange",
     "accept_offer",
+    "cancel_visit",
     "change_visit",
     "check_open",
     "check_withdrawable",

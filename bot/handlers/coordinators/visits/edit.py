@@ -78,6 +78,9 @@ async def change_visit(update: Update, context: IUCContext) -> None:
     if visit.status == VisitStatus.PAST:
         await query.answer(t.gettext("This visit is over; it cannot be changed."))
         return
+    if visit.status == VisitStatus.CANCELLED:  # a stale button of its card
+        await query.answer(t.gettext("This visit has been cancelled."))
+        return
     await query.answer()
     data = {"mode": action, "visit_id": visit.id, "title": visit.title(t.lang), "held": visit.held}
     # A title or venue typed wrong at creation is fixed here: the current one is shown.

@@ -94,7 +94,7 @@ async def visits(update: Update, context: IUCContext) -> None:
         )
 
 
-async def _visit_from_button(
+async def visit_from_button(
     update: Update, context: IUCContext
 ) -> tuple[Translator, Visit] | None:
     """The coordinator's translator and the visit a card button names; None when refused."""
@@ -115,7 +115,7 @@ async def _visit_from_button(
 
 async def show_visit(update: Update, context: IUCContext) -> None:
     """Sends a visit's card with the buttons that fit its status."""
-    found = await _visit_from_button(update, context)
+    found = await visit_from_button(update, context)
     if found is None:
         return
     t, visit = found
@@ -127,7 +127,7 @@ async def show_visit(update: Update, context: IUCContext) -> None:
 
 async def set_status(update: Update, context: IUCContext) -> None:
     """Opens or closes registration for a visit and refreshes its card."""
-    found = await _visit_from_button(update, context)
+    found = await visit_from_button(update, context)
     if found is None:
         return
     t, visit = found
@@ -137,6 +137,9 @@ async def set_status(update: Update, context: IUCContext) -> None:
     assert services.sessions is not None
     if visit.status == VisitStatus.PAST:
         await query.message.reply_html(t.gettext("This visit is over; it cannot be changed."))
+        return
+    if visit.status == VisitStatus.CANCELLED:  # a stale Open/Close button
+        await query.message.reply_html(t.gettext("This visit has been cancelled."))
         return
     async with services.sessions.begin() as session:
         visit = await service.set_visit_status(
@@ -164,7 +167,7 @@ async def set_status(update: Update, context: IUCContext) -> None:
 
 async def send_link(update: Update, context: IUCContext) -> None:
     """Sends the visit's deep link in a message of its own, ready to forward."""
-    found = await _visit_from_button(update, context)
+    found = await visit_from_button(update, context)
     if found is None:
         return
     t, visit = found

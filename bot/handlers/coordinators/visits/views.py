@@ -25,6 +25,7 @@ def status_label(t: Translator, status: str) -> str:
         # Translators: also shown after knowledge-base meetings, so use a
         # form that agrees with any noun (sk "ukončené", not "minulá").
         VisitStatus.PAST: t.pgettext("visit status", "past"),
+        VisitStatus.CANCELLED: t.pgettext("visit status", "cancelled"),
     }
     return labels.get(VisitStatus(status), status)
 
@@ -95,7 +96,7 @@ def card_keyboard(t: Translator, visit: Visit) -> InlineKeyboardMarkup:
         rows.append([button(t.pgettext("visit button", "Open for registration"), "open")])
     elif visit.status == VisitStatus.OPEN:
         rows.append([button(t.pgettext("visit button", "Close registration"), "close")])
-    if visit.status != VisitStatus.PAST:
+    if visit.status not in (VisitStatus.PAST, VisitStatus.CANCELLED):
         rows.append(
             [
                 button(t.pgettext("visit button", "Change dates"), "dates"),
@@ -109,6 +110,7 @@ def card_keyboard(t: Translator, visit: Visit) -> InlineKeyboardMarkup:
             ]
         )
         rows.append([button(t.pgettext("visit button", "Share link"), "link")])
+        rows.append([button(t.pgettext("visit button", "Cancel visit"), "drop")])
     rows.append(
         [
             InlineKeyboardButton(
