@@ -39,7 +39,11 @@ APOLOGIES = [
 # {q} a question's message id. test_every_registered_button_is_swept fails when a handler
 # is registered that none of these reaches: add its data here.
 TEMPLATES = [
-    *(f"cv:{action}:{{v}}" for action in ("show", "open", "close", "link", "dates", "cap")),
+    *(
+        f"cv:{action}:{{v}}"
+        for action in ("show", "open", "close", "link", "dates", "cap", "title", "venue")
+    ),
+    *(f"cv:{action}:{{v}}" for action in ("drop", "dropyes")),
     "cv:new",
     *("ce:city:tokorozawa", "ce:role:press", "ce:skip", "ce:done", "ce:create", "ce:cancel"),
     "cr:{v}",
