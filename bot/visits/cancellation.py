@@ -9,7 +9,7 @@ event carries a higher SEQUENCE than the one that added it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,12 +25,17 @@ _FINAL = [VisitStatus.PAST.value, VisitStatus.CANCELLED.value]
 
 @dataclass(frozen=True)
 class Released:
-    """A registrant to tell, in their language; `had_place` ones got a calendar file."""
+    """A registrant to tell, in their language; `had_place` ones got a calendar file.
+
+    The stay's days are kept so that the cancelling file matches the event that file added.
+    """
 
     telegram_id: int
     lang: str
     registration_id: int
     had_place: bool
+    arrival: date
+    departure: date
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ async def cancel_visit(session: AsyncSession, visit_id: int, now: datetime) -> C
                 Registration.telegram_id,
                 Registration.lang,
                 Registration.status,
+                Registration.arrival,
+                Registration.departure,
             )
             .where(Registration.visit_id == visit_id, Registration.status.in_(_ACTIVE))
             .order_by(Registration.id)
@@ -81,8 +88,15 @@ async def cancel_visit(session: AsyncSession, visit_id: int, now: datetime) -> C
         .values(status=RegistrationStatus.WITHDRAWN.value, offer_expires_at=None, updated_at=now),
     )
     notify = [
-        Released(telegram_id, lang, registration_id, status == RegistrationStatus.CONFIRMED)
-        for registration_id, telegram_id, lang, status in active
+        Released(
+            telegram_id,
+            lang,
+            registration_id,
+            status == RegistrationStatus.CONFIRMED,
+            arrival,
+            departure,
+        )
+        for registration_id, telegram_id, lang, status, arrival, departure in active
         if telegram_id is not None
     ]
     return Cancellation(await fresh_visit(session, visit.id), notify)

@@ -65,7 +65,10 @@ async def test_a_cancelled_visit_tells_and_releases_everyone(bot: Harness, lang:
         [event] = vcalendar["components"]
         assert vcalendar["METHOD"][0] == "CANCEL"
         assert event["STATUS"][0] == "CANCELLED"
-        assert event["UID"][0] == f"visit-{visit.id}@iuc-bot"
+        # The event the confirmation's file added: its UID and days.
+        [mine] = [r for r in await rows(bot, Registration) if r.telegram_id == person]
+        assert event["UID"][0] == f"registration-{mine.id}@iuc-bot"
+        assert event["DTSTART"][0] == "20270520"
     stored = {r.telegram_id: r.status for r in await rows(bot, Registration)}
     assert stored == {EN: "withdrawn", SK: "withdrawn", JA: "withdrawn"}
     async with sessions(bot)() as session:

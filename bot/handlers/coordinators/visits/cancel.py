@@ -12,6 +12,7 @@ from html import escape
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.db.models import Registration
 from bot.handlers.context import IUCContext, Services
 from bot.handlers.coordinators.visits.handlers import visit_from_button
 from bot.handlers.coordinators.visits.views import card_html, card_keyboard, share_link
@@ -120,9 +121,13 @@ async def tell_registrants(
             continue
         told += 1
         if person.had_place:
+            # The same UID and days as the file sent at confirmation: calendars match them.
+            stay = Registration(
+                id=person.registration_id, arrival=person.arrival, departure=person.departure
+            )
             content = visit_ics(
                 visit,
-                None,
+                stay,
                 lang=t.lang,
                 now=services.clock(),
                 place=place_name(services, visit, t.lang),
