@@ -79,6 +79,22 @@ class IUCContext(CallbackContext[ExtBot, dict, dict, dict]):
         """The services stored in bot_data at build time."""
         return self.application.bot_data["services"]
 
+    async def sender_state(self, telegram_id: int) -> tuple[str | None, bool]:
+        """The sender's (/language choice, has a saved conversation), read once per update.
+
+        python-telegram-bot makes one context per update and hands it to every group, and three
+        groups ask (the broadcast composer, the coordinators' steps, the questions): without
+        this each message read the same row three times. A failed read is not kept, so a later
+        group tries again; SQLAlchemyError reaches the caller as from `user_states`.
+        """
+        cached = self.__dict__.get("_sender_state")
+        if cached is not None and cached[0] == telegram_id:
+            return cached[1]
+        assert self.services.user_states is not None
+        state = await self.services.user_states(telegram_id)
+        self.__dict__["_sender_state"] = (telegram_id, state)
+        return state
+
 
 IUCApplication = Application[ExtBot, IUCContext, dict, dict, dict, object]
 

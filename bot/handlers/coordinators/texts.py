@@ -30,7 +30,7 @@ async def text_step(update: Update, context: IUCContext) -> None:
     if services.sessions is None or services.user_states is None:
         return
     try:
-        _, has_draft = await services.user_states(update.effective_user.id)
+        _, has_draft = await context.sender_state(update.effective_user.id)
     except SQLAlchemyError:
         # Nothing could be saved without the database; the questions still get answered.
         log.warning("could not read the user's state", exc_info=True)

@@ -52,7 +52,7 @@ async def question(update: Update, context: IUCContext) -> None:
     now = services.clock()
     services.activity.seen(Seen(user.id, user.language_code, user.first_name, now, user.username))
     try:
-        chosen, has_draft = await services.user_states(user.id)
+        chosen, has_draft = await context.sender_state(user.id)
     except SQLAlchemyError:
         log.warning("could not read the user's state; answering without it", exc_info=True)
         # Only this process's memory can say whether a conversation is open, and in which

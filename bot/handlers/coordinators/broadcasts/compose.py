@@ -68,7 +68,7 @@ async def taken(update: Update, context: IUCContext) -> None:
     try:
         # The read every message makes anyway (batched, bot/db/userstate.py): most senders
         # have no conversation at all, and their message goes on at once.
-        _, has_draft = await services.user_states(user_id)
+        _, has_draft = await context.sender_state(user_id)
         if not has_draft:
             return
         async with services.sessions() as session:
