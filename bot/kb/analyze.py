@@ -103,6 +103,10 @@ class Analyzer:
             if r.collection == "partnerships"
         ]
         self.places = {f"#{r.id}" for r in kb.records.values() if r.collection == "places"}
+        # The bot's own names: "are you a bot?" addresses the bot as much as "who are you".
+        self._own_names = frozenset(
+            f"#{r.id}" for r in kb.records.values() if r.collection == "assistant"
+        )
         # A question naming none of these cities completes no pair (None: one has no cities).
         self._pair_cities: frozenset[str] | None = (
             frozenset().union(*(cities for cities, _ in self.pairs))
@@ -222,7 +226,9 @@ class Analyzer:
                 if cities <= present or (partner and len(cities & present) == 1):
                     found.append(pair)
                     present.add(pair)
-        if ADDRESSED in found and any(t != ADDRESSED and t not in INTENTS for t in found):
+        if ADDRESSED in found and any(
+            t != ADDRESSED and t not in INTENTS and t not in self._own_names for t in found
+        ):
             found = [t for t in found if t != ADDRESSED]
         return list(dict.fromkeys(found))
 

@@ -113,6 +113,7 @@ class Index:
             for t, ids in self.postings.items()
             if t[0] == "#" and len(ids) <= SPECIFIC_SHARE * total
         )
+        self.foreign = _foreign(kb, self.postings, self.related)
         self.first_fact = {f"#{r.id}": r.facts[0].id for r in kb.records.values() if r.facts}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
@@ -205,6 +206,31 @@ def _closest(
                 for alt, share in tokens[token][2]:
                     covered[alt] += share * sim
     return max(covered)
+
+
+def _foreign(
+    kb: KnowledgeBase, postings: dict[str, tuple[int, ...]], related: list[frozenset[str]]
+) -> list[frozenset[str]]:
+    """Per entry: the other partnerships and their cities it is about.
+
+    The knowledge base is about one partnership (the one most facts concern); the programme's
+    other pairs are there for context. A question that names none of them is about the home
+    pair: "od kedy spolupracujú" asks when Bratislava and Tokorozawa began, not Umeå and
+    Kamakura.
+    """
+    pairs = {f"#{r.id}": r for r in kb.records.values() if r.collection == "partnerships"}
+    if len(pairs) < 2:
+        return [frozenset() for _ in related]
+    home = max(pairs, key=lambda p: len(postings.get(p, ())))
+    home_cities = {f"#{c}" for c in pairs[home].fields.get("cities", ())}
+    others = {
+        token
+        for pair, record in pairs.items()
+        if pair != home
+        for token in (pair, *(f"#{c}" for c in record.fields.get("cities", ())))
+        if token not in home_cities
+    }
+    return [frozenset(r & others) for r in related]
 
 
 def _event_places(kb: KnowledgeBase, record: Record) -> list[str]:

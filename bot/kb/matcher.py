@@ -186,6 +186,7 @@ class Matcher:
         # Bratislava side's interests" names a place, not a visit.
         roles = {t for t in kinds if t[1] != "#" and "#" in t}
         related_of = index.related
+        foreign = index.foreign
         placed = index.placed
 
         def asks(entry: int) -> tuple[set[str], set[str]]:
@@ -208,7 +209,9 @@ class Matcher:
             needed = asks(entry)[0]
             if needed and not needed <= related_of[entry]:
                 score *= INTENT_PENALTY
-            if records and not records <= related_of[entry]:
+            if (records and not records <= related_of[entry]) or (
+                foreign[entry] and foreign[entry].isdisjoint(query)
+            ):
                 score *= RECORD_PENALTY
             scored.append((score, entry, phrasing))
         scored.sort(reverse=True)
@@ -220,7 +223,8 @@ class Matcher:
             margin=best_score - runner_up,
             coverage=coverage[best_entry] / total_weight,
             phrasing=best_phrasing,
-            misses_record=not records <= related_of[best_entry],
+            misses_record=not records <= related_of[best_entry]
+            or bool(foreign[best_entry] and foreign[best_entry].isdisjoint(query)),
             misses_kind=not best_kinds <= related_of[best_entry],
             misses_concept=not concepts <= related_of[best_entry],
             unexplained=_unexplained(found, index.entry_tokens[best_entry]) / index.unknown_weight,

@@ -29,3 +29,49 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
     plain = qa.ask("which country is bratislava in", "en")
     assert plain.entry == "countries.bratislava"
     assert qa.ask("which country is bratislava in again, actually?", "en").entry == plain.entry
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("how old is prof. Schreurs", "schreurs"),
+        ("when was prof Imura born", "imura"),
+        ("kedy sa narodil profesor Imura", "imura"),
+        ("aké občianstvo má profesorka Schreurs", "schreurs"),
+        ("イムラ教授の誕生日は", "imura"),
+        ("Schreurs university", "schreurs"),
+        ("シュラーズ教授の出身大学", "schreurs"),
+        ("weather in Tokorozawa", "tokorozawa"),
+    ],
+)
+def test_what_the_source_never_records_is_not_answered_with_what_it_does(
+    kb: KnowledgeBase, question: str, named: str
+) -> None:
+    # Asked of something known, an attribute no fact gives (age, citizenship, education,
+    # weather) is admitted, not answered with whatever else is known about the person.
+    answer = QuestionAnswerer(kb).ask(question, "en")
+    assert not answer.answered, (question, answer.entry)
+
+
+def test_a_fact_that_does_give_the_attribute_still_answers(kb: KnowledgeBase) -> None:
+    qa = QuestionAnswerer(kb)
+    assert qa.ask("how old is the adaptation plan", "en").entry == "adaptation-plan-approval.when"
+    # "počas" (during) is not "počasie" (weather): concept words match their inflections.
+    assert qa.ask("co robili japonci pocas navstevy v bratislave", "sk").answered
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("Spolupracujú Umeå a Kamakura?", "umea-kamakura.about"),
+        ("od kedy spolupracuje Kamakura s Umeå", "umea-kamakura.about"),
+    ],
+)
+def test_the_other_pairs_answer_when_named(kb: KnowledgeBase, question: str, entry: str) -> None:
+    assert QuestionAnswerer(kb).ask(question, "sk").entry == entry
+
+
+def test_a_question_naming_no_pair_is_about_the_home_pair(kb: KnowledgeBase) -> None:
+    # Umeå–Kamakura and Grenoble–Toyota are context: unnamed, they are not what is asked.
+    answer = QuestionAnswerer(kb).ask("od kedy spolupracuju", "sk")
+    assert answer.entry not in ("umea-kamakura.about", "grenoble-toyota.about")
