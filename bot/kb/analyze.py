@@ -78,6 +78,7 @@ ADDRESSED = "@you"
 # "Tokorozawa's partner", "所沢のパートナー都市": one city of a pair and a partner word name
 # the pair.
 PARTNER = frozenset({"@partner", "@pairs"})
+PARTNER_ASKS = frozenset({"@who", "@where"})
 
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
 
@@ -103,6 +104,15 @@ class Analyzer:
             if r.collection == "partnerships"
         ]
         self.places = {f"#{r.id}" for r in kb.records.values() if r.collection == "places"}
+        # A city's administration stands for the city beside a partner word: "所沢市の
+        # パートナー都市" asks for Tokorozawa's partner as "所沢のパートナー都市" does.
+        self._city_of = {
+            f"#{r.id}": f"#{r.fields['place']}"
+            for r in kb.records.values()
+            if r.collection == "organisations"
+            and r.fields.get("kind") == "city"
+            and r.fields.get("place")
+        }
         # The bot's own names: "are you a bot?" addresses the bot as much as "who are you".
         self._own_names = frozenset(
             f"#{r.id}" for r in kb.records.values() if r.collection == "assistant"
@@ -219,11 +229,25 @@ class Analyzer:
                     found.extend(self._place_role(token, previous, following))
             previous = word
         pair_cities = self._pair_cities
-        if pair_cities is None or not pair_cities.isdisjoint(found):
+        city_of = self._city_of
+        # The cities named, a city's administration (所沢市) standing for the city.
+        named = {city_of.get(t, t) for t in found}
+        if pair_cities is None or not pair_cities.isdisjoint(named):
             present = set(found)
             partner = not PARTNER.isdisjoint(present)
             for cities, pair in self.pairs:
-                if cities <= present or (partner and len(cities & present) == 1):
+                if cities <= present:
+                    found.append(pair)
+                    present.add(pair)
+                elif partner and len(cities & named) == 1:
+                    # "Who/where is Tokorozawa's partner?" asks for the other city, which
+                    # the pair's facts name: not for a person, a place of an event or the
+                    # city's administration.
+                    found = [
+                        city_of[t] if city_of.get(t) in cities else t
+                        for t in found
+                        if t not in PARTNER_ASKS
+                    ]
                     found.append(pair)
                     present.add(pair)
         if ADDRESSED in found and any(

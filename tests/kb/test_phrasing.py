@@ -16,6 +16,12 @@ from bot.kb.model import KnowledgeBase
         ("kto je partnerom Toyoty", "grenoble-toyota.about"),
         ("鎌倉の相手", "umea-kamakura.about"),
         ("所沢のパートナー都市", "bratislava-tokorozawa.about"),
+        # "who" or "where" asks for the other city, which the pair's fact names.
+        ("who is Tokorozawa's partner in Europe", "bratislava-tokorozawa.about"),
+        ("kde je partnerské mesto Tokorozawy", "bratislava-tokorozawa.about"),
+        ("豊田市のパートナー都市はどこですか", "grenoble-toyota.about"),
+        # The city's administration (所沢市, an organisation) stands for the city.
+        ("所沢市のパートナー都市はどこですか", "bratislava-tokorozawa.about"),
     ],
 )
 def test_a_city_and_a_partner_word_name_the_partnership(
