@@ -92,11 +92,22 @@ class Analyzer:
         for concept, per_lang in kb.lexicon.items():
             for words in per_lang.values():
                 self._add(phrases, words, f"@{concept}")
+        # A city's administration is read as the city ("所沢市", "City of Bratislava", "magistrát"
+        # name the place): it has no facts of its own, and the facts about the city (its
+        # country, its partnership, the meetings it sent people to) answer for it.
+        self._city_of = {
+            r.id: r.fields["place"]
+            for r in kb.records.values()
+            if r.collection == "organisations"
+            and r.fields.get("kind") == "city"
+            and r.fields.get("place") in kb.records
+            and not r.facts
+        }
         for record in kb.records.values():
             names: list[str] = list(record.name.values())
             for aliases in record.aliases.values():
                 names.extend(aliases)
-            self._add(phrases, names, f"#{record.id}")
+            self._add(phrases, names, f"#{self._city_of.get(record.id, record.id)}")
         # A question naming both cities of a pair asks about their partnership.
         self.pairs = [
             ({f"#{c}" for c in r.fields["cities"]}, f"#{r.id}")
@@ -104,15 +115,6 @@ class Analyzer:
             if r.collection == "partnerships"
         ]
         self.places = {f"#{r.id}" for r in kb.records.values() if r.collection == "places"}
-        # A city's administration stands for the city beside a partner word: "所沢市の
-        # パートナー都市" asks for Tokorozawa's partner as "所沢のパートナー都市" does.
-        self._city_of = {
-            f"#{r.id}": f"#{r.fields['place']}"
-            for r in kb.records.values()
-            if r.collection == "organisations"
-            and r.fields.get("kind") == "city"
-            and r.fields.get("place")
-        }
         # The bot's own names: "are you a bot?" addresses the bot as much as "who are you".
         self._own_names = frozenset(
             f"#{r.id}" for r in kb.records.values() if r.collection == "assistant"
@@ -229,25 +231,17 @@ class Analyzer:
                     found.extend(self._place_role(token, previous, following))
             previous = word
         pair_cities = self._pair_cities
-        city_of = self._city_of
-        # The cities named, a city's administration (所沢市) standing for the city.
-        named = {city_of.get(t, t) for t in found}
-        if pair_cities is None or not pair_cities.isdisjoint(named):
+        if pair_cities is None or not pair_cities.isdisjoint(found):
             present = set(found)
             partner = not PARTNER.isdisjoint(present)
             for cities, pair in self.pairs:
                 if cities <= present:
                     found.append(pair)
                     present.add(pair)
-                elif partner and len(cities & named) == 1:
+                elif partner and len(cities & present) == 1:
                     # "Who/where is Tokorozawa's partner?" asks for the other city, which
-                    # the pair's facts name: not for a person, a place of an event or the
-                    # city's administration.
-                    found = [
-                        city_of[t] if city_of.get(t) in cities else t
-                        for t in found
-                        if t not in PARTNER_ASKS
-                    ]
+                    # the pair's facts name: not for a person or a place of an event.
+                    found = [t for t in found if t not in PARTNER_ASKS]
                     found.append(pair)
                     present.add(pair)
         if ADDRESSED in found and any(

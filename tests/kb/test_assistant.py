@@ -60,7 +60,7 @@ def test_small_talk_gets_a_friendly_reply(
     [
         ("who are you?", "assistant.who"),
         ("kto si ty", "assistant.who"),
-        ("あなたは誰ですか", "assistant.who"),
+        ("あなたはどなたですか", "assistant.who"),
         ("kto si?", "assistant.who"),
         # The bot addressed and named: about the bot, not the main fact of its name (/help).
         ("are you a bot?", "assistant.who"),
