@@ -136,7 +136,7 @@ def _serve_health_and_metrics(app, settings: Settings) -> None:
     """Start /health and /metrics (bot/observe/server.py) once the database is open."""
     from sqlalchemy import text
 
-    from bot.observe import server
+    from bot.observe import gauges, server
 
     async def probe() -> None:
         async with app.bot_data["engine"].connect() as connection:
@@ -146,8 +146,13 @@ def _serve_health_and_metrics(app, settings: Settings) -> None:
 
     async def post_init(application) -> None:
         await opened(application)
+        services = application.bot_data["services"]
         application.bot_data["ops server"] = server.start(
-            settings.ops_port, settings.ops_listen, lambda: application.running, probe
+            settings.ops_port,
+            settings.ops_listen,
+            lambda: application.running,
+            probe,
+            gauges.collector(lambda: services.sessions),
         )
 
     async def post_shutdown(application) -> None:

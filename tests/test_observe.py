@@ -132,6 +132,9 @@ def test_a_running_bot_logs_json_serves_metrics_and_health(running: RunningBot) 
     assert samples['iuc_bot_updates_total{handler="other.not_text",outcome="ok"}'] == "1"
     assert samples['iuc_bot_questions_total{outcome="answered"}'] == "1"
     assert samples["iuc_bot_update_latency_seconds_count"] == "2"
+    # Read from the database at the scrape (tests/bot/test_metrics.py: after a broadcast).
+    assert samples['iuc_bot_outbox_messages{state="queued"}'] == "0"
+    assert "# TYPE iuc_bot_outbox_messages gauge" in metrics
     assert samples['iuc_bot_update_latency_seconds_bucket{le="+Inf"}'] == "2"
     assert "# TYPE iuc_bot_update_latency_seconds histogram" in metrics
 

@@ -219,6 +219,13 @@ async def counts(session: AsyncSession, broadcast_id: int) -> Counts:
     return Counts(**{status: n for status, n in rows.all()})
 
 
+async def totals(session: AsyncSession) -> Counts:
+    """How many messages of all broadcasts are in each state (for /metrics): one grouped
+    count, over the status index (ix_outbox_status_next_attempt_at)."""
+    rows = await session.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
+    return Counts(**{status: n for status, n in rows.all()})
+
+
 async def blocked_users(
     session: AsyncSession, broadcast_id: int, limit: int = 20
 ) -> list[tuple[int, str | None]]:

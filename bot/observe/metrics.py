@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 # Seconds; Telegram users notice from about half a second.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -93,13 +94,44 @@ class Histogram:
         yield f"{self.name}_count {running}"
 
 
+class Gauge:
+    """A value per label set that is read, whole, when scraped (it may go down)."""
+
+    kind = "gauge"
+
+    def __init__(self, name: str, help_text: str, labels: tuple[str, ...] = ()) -> None:
+        self.name, self.help, self.labels = name, help_text, labels
+        self._values: dict[tuple[str, ...], float] = {}
+
+    def replace(self, values: Mapping[tuple[str, ...], float]) -> None:
+        """Every sample at once: one reading replaces the last (nothing stale stays)."""
+        self._values = dict(values)
+
+    def clear(self) -> None:
+        """No samples until the next reading: an unknown value is left out, not shown old."""
+        self._values = {}
+
+    def value(self, *values: str) -> float | None:
+        """The last reading of one label set (None when it has none)."""
+        return self._values.get(values)
+
+    def samples(self) -> Iterable[str]:
+        """The exposition lines of the samples."""
+        for values, value in sorted(self._values.items()):
+            yield f"{self.name}{_label_text(self.labels, values)} {_number(value)}"
+
+
+Metric = Counter | Histogram | Gauge
+M = TypeVar("M", Counter, Histogram, Gauge)
+
+
 class Registry:
     """The metrics of one process, in the order they are shown."""
 
     def __init__(self) -> None:
-        self.metrics: list[Counter | Histogram] = []
+        self.metrics: list[Metric] = []
 
-    def add(self, metric: Counter | Histogram) -> Counter | Histogram:
+    def add(self, metric: M) -> M:
         """Register a metric; returns it."""
         self.metrics.append(metric)
         return metric
@@ -132,6 +164,16 @@ QUESTIONS = REGISTRY.add(
         ("outcome",),
     )
 )
-# Outbox (broadcasts): queued/sent/failed counters are registered here by the outbox's own
-# module (REGISTRY.add(Counter("iuc_bot_outbox_messages_total", …, ("state",)))), so that
-# /metrics lists them after these.
+# Outbox (broadcasts): how many messages are in each state, counted in the database when
+# /metrics is scraped (bot/observe/gauges.py), not counted by this process as it sends. Several
+# processes share one outbox: each would count only what it sent itself, and lose its counts
+# when restarted, while the table holds the truth for all of them, with one grouped query.
+# A gauge, not a counter: rows go away (erasure deletes a person's), and so the numbers can fall.
+OUTBOX = REGISTRY.add(
+    Gauge(
+        "iuc_bot_outbox_messages",
+        "Broadcast messages in the outbox by state (queued, sending, sent, blocked, failed, "
+        "cancelled, unknown), read from the database at scrape time.",
+        ("state",),
+    )
+)

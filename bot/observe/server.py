@@ -27,6 +27,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 HEALTH_DB_TIMEOUT_S = 3.0
 
 Probe = Callable[[], Awaitable[None]]
+Collect = Callable[[], Awaitable[None]]
 
 
 class _Health(RequestHandler):
@@ -49,24 +50,39 @@ class _Health(RequestHandler):
 
 
 class _Metrics(RequestHandler):
-    def get(self) -> None:
+    def initialize(self, collect: Collect | None) -> None:
+        self.collect = collect
+
+    async def get(self) -> None:
+        if self.collect is not None:
+            await self.collect()  # the gauges read from the database (bot/observe/gauges.py)
         self.set_header("Content-Type", CONTENT_TYPE)
         self.finish(REGISTRY.render())
 
 
-def make_app(running: Callable[[], bool], probe: Probe) -> Application:
+def make_app(
+    running: Callable[[], bool], probe: Probe, collect: Collect | None = None
+) -> Application:
     """The tornado application: /health and /metrics, 404 for anything else."""
     return Application(
         [
             (r"/health", _Health, {"running": running, "probe": probe}),
-            (r"/metrics", _Metrics),
+            (r"/metrics", _Metrics, {"collect": collect}),
         ]
     )
 
 
-def start(port: int, address: str, running: Callable[[], bool], probe: Probe) -> HTTPServer:
-    """Listen now (in the running event loop); a port in use is one line for the operator."""
-    server = HTTPServer(make_app(running, probe), xheaders=False)
+def start(
+    port: int,
+    address: str,
+    running: Callable[[], bool],
+    probe: Probe,
+    collect: Collect | None = None,
+) -> HTTPServer:
+    """Listen now (in the running event loop); a port in use is one line for the operator.
+
+    collect, when given, is awaited before each /metrics to read what the database holds."""
+    server = HTTPServer(make_app(running, probe, collect), xheaders=False)
     try:
         server.listen(port, address)
     except OSError as exc:
