@@ -31,6 +31,7 @@ from bot.db.userstate import user_states
 from bot.handlers.context import IUCContext, Services
 from bot.handlers.coordinators import reports as coordinator_reports
 from bot.handlers.coordinators import roles as coordinator_roles
+from bot.handlers.coordinators import stats as coordinator_stats
 from bot.handlers.coordinators import texts as coordinator_texts
 from bot.handlers.coordinators.broadcasts import compose as broadcasts
 from bot.handlers.coordinators.broadcasts import delivery
@@ -138,7 +139,7 @@ def register_handlers(app: Application) -> None:
         (handoff.ask_coordinator, r"^ho:[0-9]{1,18}\Z"),  # "Ask a coordinator"
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
-    # --- Coordinators: /visits, /registrations, /export, /grant, /revoke and their buttons. --
+    # --- Coordinators: /visits, /registrations, /export, /grant, /revoke, /stats, buttons. ---
     # Private chats only (a CSV of names must not land in a group). Every handler re-checks
     # the role itself (read from the database: granted roles count at once) and refuses
     # others politely, so the commands never fall through to "unknown command"; the callback
@@ -151,6 +152,7 @@ def register_handlers(app: Application) -> None:
         ("reload", review.reload),
         ("grant", coordinator_roles.grant),
         ("revoke", coordinator_roles.revoke),
+        ("stats", coordinator_stats.stats_command),
     ):
         app.add_handler(CommandHandler(name, handler, filters=new & private))
     for handler, pattern in (

@@ -16,7 +16,7 @@ from babel.dates import format_date, format_timedelta
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("en", "sk", "ja")
@@ -115,6 +115,11 @@ class Translator:
     def number(self, value: float) -> str:
         """A number with the language's separators."""
         return format_decimal(value, locale=self.babel_locale)
+
+    def percent(self, part: int, whole: int) -> str:
+        """A share in whole percent, halves rounded up (1 of 8: 13%): 67% / 67 % / 67%."""
+        whole_percent = (200 * part + whole) // (2 * whole) if whole else 0
+        return format_percent(whole_percent / 100, locale=self.babel_locale)
 
     def join(self, items: list[str]) -> str:
         """A list in words: A, B and C / A, B a C / A、B、C."""

@@ -54,6 +54,7 @@ def coordinator_own_commands(t: Translator) -> list[BotCommand]:
         BotCommand("grant", t.pgettext("command menu", "Give someone a role")),
         BotCommand("revoke", t.pgettext("command menu", "Take a role back")),
         BotCommand("broadcast", t.pgettext("command menu", "Send a message to many people")),
+        BotCommand("stats", t.pgettext("command menu", "Users, questions, places, broadcasts")),
     ]
 
 

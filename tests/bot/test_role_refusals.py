@@ -174,6 +174,7 @@ async def test_every_privileged_command_and_button_refuses_the_unprivileged(
     assert {"visits", "registrations", "export", "grant", "revoke", "review", "reload"} <= set(
         commands
     )
+    assert {"broadcast", "stats"} <= set(commands)
     assert {"cv:show:1", "cv:close:1", "cv:new", "ce:create", "cr:1", "cx:1"} <= set(callbacks)
     assert {"rl:g:s:1", "rl:g:c:1", "rl:r:1", "rl:x", "hq:c:1", "hq:p:1:1"} <= set(callbacks)
     before = await dump(bot)

@@ -26,7 +26,8 @@ _ID = re.compile(r"#?(\d{1,18})")
 MAX_PICK_BUTTONS = 30
 
 
-def _status_line(t: Translator, status: str, n: int) -> str:
+def status_line(t: Translator, status: str, n: int) -> str:
+    """How many registrations are in one status: "3 confirmed registrations"."""
     if status == RegistrationStatus.CONFIRMED:
         text = t.ngettext("{count} confirmed registration", "{count} confirmed registrations", n)
     elif status == RegistrationStatus.WAITLISTED:
@@ -95,7 +96,7 @@ def stats_html(t: Translator, visit: Visit, stats: Stats) -> str:
         ).format(count=stats.total),
     ]
     statuses = [
-        "• " + _status_line(t, status, n)
+        "• " + status_line(t, status, n)
         for status, n in stats.by_status.items()
         if n or status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
     ]

@@ -16,7 +16,7 @@ def progress_text(t: Translator, broadcast: Broadcast, counts: Counts) -> str:
             t.gettext("Sending broadcast #{id}: {done} of {total} handled.").format(
                 id=broadcast.id, done=t.number(counts.done), total=t.number(counts.total)
             ),
-            *_lines(t, counts),
+            *count_lines(t, counts),
         ]
     )
 
@@ -27,7 +27,7 @@ def report_text(
     """The final report: delivered, blocked (and who), failed, unknown, cancelled."""
     lines = [
         t.gettext("Broadcast #{id} is finished.").format(id=broadcast.id),
-        *_lines(t, counts),
+        *count_lines(t, counts),
     ]
     if blocked:
         # Names are what people typed into Telegram: escaped. Ids for those without one.
@@ -45,7 +45,8 @@ def report_text(
     return "\n".join(lines)
 
 
-def _lines(t: Translator, counts: Counts) -> list[str]:
+def count_lines(t: Translator, counts: Counts) -> list[str]:
+    """Delivered, blocked, failed (and cancelled, if any): one line each."""
     lines = [
         t.gettext("Delivered: {count}").format(count=t.number(counts.delivered)),
         t.gettext("Blocked the bot: {count}").format(count=t.number(counts.blocked)),
