@@ -104,6 +104,7 @@ COMMANDS = [
     "dates",
     "contacts",
     "broadcast",
+    "stats",
 ]
 
 
