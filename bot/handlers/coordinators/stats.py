@@ -22,8 +22,9 @@ from bot.i18n import LANGUAGES, Translator
 from bot.roles import Role
 from bot.visits.rules import RegistrationStatus
 
-# A question is shown on one line of at most this many characters: the top ten, the visits
-# and the broadcasts together stay well inside one message (4096 characters).
+# A question is shown on one line of at most this many characters, so that the top ten, the
+# visits and the broadcasts usually fit one message (4096 characters); ten visits with titles
+# of the longest allowed do not, and split_message cuts between sections then.
 QUESTION_CHARS = 120
 _SPACES = re.compile(r"\s+")
 
@@ -207,6 +208,6 @@ async def stats_command(update: Update, context: IUCContext, t: Translator) -> N
             retention_days=services.settings.retention_days,
             default_lang=services.settings.default_locale,
         )
-    # Bounded to fit one message; split all the same should a translation run long.
+    # Usually one message; long titles make two, cut between sections.
     for piece in split_message(overview_html(t, overview)):
         await update.effective_message.reply_html(piece)
