@@ -75,6 +75,8 @@ INTENTS = frozenset(
 # The bot addressed ("you", "ty", "あなた") tells what a question is about only when nothing
 # else does: "who are you" asks about the bot, "can you tell me when…" about something else.
 ADDRESSED = "@you"
+# Greetings, thanks and goodbyes: a reply of their own, unless a question comes with them.
+SMALL_TALK = frozenset({"@hello", "@thanks", "@bye"})
 # "Tokorozawa's partner", "所沢のパートナー都市": one city of a pair and a partner word name
 # the pair.
 PARTNER = frozenset({"@partner", "@pairs"})
@@ -116,7 +118,7 @@ class Analyzer:
         ]
         self.places = {f"#{r.id}" for r in kb.records.values() if r.collection == "places"}
         # The bot's own names: "are you a bot?" addresses the bot as much as "who are you".
-        self._own_names = frozenset(
+        self.own_names = frozenset(
             f"#{r.id}" for r in kb.records.values() if r.collection == "assistant"
         )
         # A question naming none of these cities completes no pair (None: one has no cities).
@@ -245,7 +247,7 @@ class Analyzer:
                     found.append(pair)
                     present.add(pair)
         if ADDRESSED in found and any(
-            t != ADDRESSED and t not in INTENTS and t not in self._own_names for t in found
+            t != ADDRESSED and t not in INTENTS and t not in self.own_names for t in found
         ):
             found = [t for t in found if t != ADDRESSED]
         return list(dict.fromkeys(found))

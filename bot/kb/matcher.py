@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.kb.analyze import Analyzer
+from bot.kb.analyze import ADDRESSED, SMALL_TALK, Analyzer
 from bot.kb.decision import Decision, Evidence
 from bot.kb.followup import follow_up
 from bot.kb.index import INTENTS, Index, token_weight
@@ -102,7 +102,6 @@ class Matcher:
 
     def _match(self, question: str, extra: tuple[str, ...] = ()) -> Match:
         """`match`, with `extra` tokens added to the question's own."""
-        index = self.index
         norm = normalize(question)  # once, for both
         lang = self.analyzer.detect_language(question, norm)
         query = self.analyzer.analyze(question, norm)
@@ -110,6 +109,19 @@ class Matcher:
             if not query:  # "ok" says nothing to read with the context
                 return Match("unknown", None, 0.0, (), lang, ())
             query = list(dict.fromkeys([*query, *extra]))
+        if not SMALL_TALK.isdisjoint(query):
+            # "hi, how do I register?": the question, when it is answered without the
+            # greeting; "thanks, that helped" is thanks.
+            rest = [t for t in query if t not in SMALL_TALK]
+            if any(t != ADDRESSED and t not in self.analyzer.own_names for t in rest):
+                plain = self._decide(question, rest, lang)
+                if plain.outcome == "answer":
+                    return plain
+        return self._decide(question, query, lang)
+
+    def _decide(self, question: str, query: list[str], lang: str | None) -> Match:
+        """Score the facts against the question's tokens and decide."""
+        index = self.index
         entities = tuple([t[1:] for t in query if t[0] == "#"])
 
         def unknown(confidence: float = 0.0) -> Match:

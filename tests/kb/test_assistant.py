@@ -77,3 +77,23 @@ def test_the_bot_addressed_is_asked_about_only_when_nothing_else_is(
     kb: KnowledgeBase, question: str, entry: str
 ) -> None:
     assert QuestionAnswerer(kb).ask(question, "en").entry == entry
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("hi, how do I register for a visit?", "assistant.register"),
+        ("hello, when was the agreement signed", "bratislava-tokorozawa-agreement.signed"),
+        ("ahoj, kedy bola podpísaná zmluva?", "bratislava-tokorozawa-agreement.signed"),
+        ("こんにちは、協定はいつ署名されましたか", "bratislava-tokorozawa-agreement.signed"),
+        ("thanks! and who is prof. Imura?", "imura.who"),
+        # Small talk alone, or with the bot's name, is still small talk.
+        ("hi bot", "assistant.hello"),
+        ("thanks, that helped a lot", "assistant.thanks"),
+        ("how are you", "assistant.hello"),
+    ],
+)
+def test_a_greeting_before_a_question_does_not_hide_it(
+    kb: KnowledgeBase, question: str, entry: str
+) -> None:
+    assert QuestionAnswerer(kb).ask(question, "en").entry == entry
