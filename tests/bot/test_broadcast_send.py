@@ -70,6 +70,9 @@ async def test_a_broadcast_reaches_everyone_in_their_language(bot: Harness, lang
     assert [m.text for m in received(bot, READERS["sk"])] == [TEXTS["sk"]]
     assert [m.text for m in received(bot, READERS["ja"])] == [TEXTS["en"]]
     await reported(bot, lang)
+    # A recipient's /mydata counts what was sent to them.
+    *texts, _ = await bot.send(READERS["sk"], "/mydata", lang="sk")
+    assert "Poslal som vám 1 oznámenie." in "\n".join(m.plain for m in texts)
     # The draft is gone: a second press of Send sends nothing more.
     await bot.feed(
         bot.api.callback_update(COORDINATOR, sent.message_id, "bc:send", language_code=lang)

@@ -98,7 +98,7 @@ async def test_a_slovak_question_answered_in_english_reaches_the_asker(bot: Harn
 
 
 async def test_an_alternate_answers_the_next_asker_directly(bot: Harness) -> None:
-    question = "when did the mayors put their names under the agreement"
+    question = "what day did the two mayors autograph the pact"
     [reply] = await bot.send(ASKER, question)
     assert ASK["en"] in str(bot.api.buttons(reply)), reply.plain
     await bot.press(ASKER, reply, ASK["en"])
@@ -310,3 +310,37 @@ async def test_a_coordinator_granted_in_the_bot_is_told_and_answers(bot: Harness
     [done] = await bot.send(granted, "We will look into bicycles.")
     assert "was sent" in done.plain
     assert bot.api.messages(ASKER)[-1].plain.endswith("\nWe will look into bicycles.")
+
+
+MYDATA = {
+    "en": [
+        "Roles given in the bot\nYour role: staff\nGiven on: ",
+        "1 question you passed to the coordinators\n• ",
+        "Answer: Yes: <Bikes> & more",
+    ],
+    "sk": [
+        "Roly pridelené v bote\nVaša rola: pracovník programu\nPridelená: ",
+        "1 otázka, ktorú ste odovzdali koordinátorom\n• ",
+        "Odpoveď: Yes: <Bikes> & more",
+    ],
+    "ja": [
+        "ボットで付与された役割\nお客様の役割: スタッフ\n付与日: ",
+        "コーディネーターにお送りいただいたご質問（1件）\n• ",
+        "回答: Yes: <Bikes> & more",
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_mydata_shows_the_role_and_the_questions_passed_on(bot: Harness, lang: str) -> None:
+    await hand_off(bot, ASKER, lang)
+    notice = bot.api.messages(COORDINATOR)[-1]
+    await bot.press(COORDINATOR, notice, "Answer")
+    await bot.send(COORDINATOR, "Yes: <Bikes> & more")
+    [question] = await bot.send(COORDINATOR, f"/grant {ASKER}")
+    await bot.press(COORDINATOR, question, "Staff")
+    *texts, _ = await bot.send(ASKER, "/mydata", lang=lang)
+    shown = "\n".join(m.plain for m in texts)
+    for expected in MYDATA[lang]:
+        assert expected in shown
+    assert OUT_OF_SCOPE[lang] in shown.split(MYDATA[lang][1], 1)[1]

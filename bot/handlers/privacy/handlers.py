@@ -16,10 +16,12 @@ from bot.config import Settings
 from bot.db.activity import FLUSH_TIMEOUT_S
 from bot.db.session import checkpoint
 from bot.handlers.context import IUCContext, identify
+from bot.handlers.coordinators.role_views import role_name
 from bot.handlers.myvisits.offers import pass_on
 from bot.handlers.replies import MESSAGE_LIMIT, callback, split_message, try_edit
 from bot.handlers.visit_views import controller, field_label, value_text
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.roles import Role
 from bot.visits import service
 from bot.visits.rules import ANSWER_FIELDS
 
@@ -153,12 +155,68 @@ def _blocks(t: Translator, data: dict[str, Any], config: Settings) -> list[str]:
                 [f"<b>{escape(heading)}</b>", *(f"• {escape(x, quote=False)}" for x in titles)]
             )
         )
+    blocks += _roles_handoffs_broadcasts(t, data)
     kept = t.gettext("What I keep, why and for how long")
     blocks.append(
         "\n".join(
             [f"<b>{escape(kept)}</b>", *(escape(x, quote=False) for x in keeping(t, config))]
         )
     )
+    return blocks
+
+
+def _roles_handoffs_broadcasts(t: Translator, data: dict[str, Any]) -> list[str]:
+    """The role given to the person in the bot and those they gave, the questions they passed
+    to the coordinators (with the answers), and how many announcements were sent to them."""
+    blocks: list[str] = []
+    me = data["telegram_id"]
+    roles = data.get("roles") or []
+    own = [r for r in roles if r["telegram_id"] == me]
+    given = [r for r in roles if r["granted_by"] == me and r["telegram_id"] != me]
+    if own or given:
+        heading = t.gettext("Roles given in the bot")
+        lines = [f"<b>{escape(heading)}</b>"]
+        for grant in own:
+            role = role_name(t, Role.from_key(grant["role"]))
+            lines.append(_line(t.gettext("Your role"), role))
+            lines.append(_line(t.gettext("Given on"), _when(t, grant["granted_at"])))
+        if given:
+            lines.append(
+                escape(
+                    t.ngettext(
+                        "You gave a role to {count} person.",
+                        "You gave roles to {count} people.",
+                        len(given),
+                    ).format(count=len(given))
+                )
+            )
+        blocks.append("\n".join(lines))
+    handoffs = data.get("handoffs") or []
+    if handoffs:
+        heading = t.ngettext(
+            "{count} question you passed to the coordinators",
+            "{count} questions you passed to the coordinators",
+            len(handoffs),
+        ).format(count=len(handoffs))
+        lines = [f"<b>{escape(heading)}</b>"]
+        for handoff in handoffs:
+            if handoff["text"]:
+                when = _when(t, handoff["created_at"])
+                lines.append(f"• {escape(when)}: {escape(handoff['text'], quote=False)}")
+            if handoff["answer"]:
+                lines.append(_line(t.gettext("Answer"), handoff["answer"]))
+        blocks.append("\n".join(lines))
+    received = len(data.get("broadcasts_received") or [])
+    if received:
+        blocks.append(
+            escape(
+                t.ngettext(
+                    "{count} announcement was sent to you.",
+                    "{count} announcements were sent to you.",
+                    received,
+                ).format(count=received)
+            )
+        )
     return blocks
 
 
