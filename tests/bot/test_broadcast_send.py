@@ -70,6 +70,13 @@ async def test_a_broadcast_reaches_everyone_in_their_language(bot: Harness, lang
     assert [m.text for m in received(bot, READERS["sk"])] == [TEXTS["sk"]]
     assert [m.text for m in received(bot, READERS["ja"])] == [TEXTS["en"]]
     await reported(bot, lang)
+    # Stop on a finished broadcast says there is nothing left, not "Stopped: 0 messages".
+    before = len(bot.api.messages(COORDINATOR))
+    await bot.press(COORDINATOR, sent, t.pgettext("broadcast button", "Stop sending"), lang=lang)
+    assert bot.api.callback_answers[-1]["text"] == t.gettext(
+        "Broadcast #{id} has no messages left to send."
+    ).format(id=broadcast.id)
+    assert len(bot.api.messages(COORDINATOR)) == before
     # A recipient's /mydata counts what was sent to them.
     *texts, _ = await bot.send(READERS["sk"], "/mydata", lang="sk")
     assert "Poslal som vám 1 oznámenie." in "\n".join(m.plain for m in texts)

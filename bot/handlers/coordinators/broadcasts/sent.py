@@ -105,6 +105,12 @@ async def control(update: Update, context: IUCContext, t: Translator) -> None:
     if action == "x":
         async with services.sessions.begin() as session:
             stopped = await store.cancel(session, broadcast_id, now)
+        if not stopped:  # every message was sent (or stopped) already: say so, not "0"
+            await query.answer(
+                t.gettext("Broadcast #{id} has no messages left to send.").format(id=broadcast_id),
+                show_alert=True,
+            )
+            return
         await query.answer()
         await query.message.reply_html(
             t.ngettext(
