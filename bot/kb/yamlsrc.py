@@ -41,7 +41,13 @@ class Scalar(str):
     line: int
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the wheels are): the knowledge base parses
+# several times faster, which is most of `iuc-bot ask`'s start-up. The constructors below are
+# Python either way, and the C parser gives nodes the same marks (lines) and errors.
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
     """Builds Node/Seq, keeps dates as text (checked later, with a line), flags duplicate keys."""
 
     def __init__(self, stream: str, file: str, problems: list[Problem]) -> None:
