@@ -94,22 +94,11 @@ class Analyzer:
         for concept, per_lang in kb.lexicon.items():
             for words in per_lang.values():
                 self._add(phrases, words, f"@{concept}")
-        # A city's administration is read as the city ("所沢市", "City of Bratislava", "magistrát"
-        # name the place): it has no facts of its own, and the facts about the city (its
-        # country, its partnership, the meetings it sent people to) answer for it.
-        self._city_of = {
-            r.id: r.fields["place"]
-            for r in kb.records.values()
-            if r.collection == "organisations"
-            and r.fields.get("kind") == "city"
-            and r.fields.get("place") in kb.records
-            and not r.facts
-        }
         for record in kb.records.values():
             names: list[str] = list(record.name.values())
             for aliases in record.aliases.values():
                 names.extend(aliases)
-            self._add(phrases, names, f"#{self._city_of.get(record.id, record.id)}")
+            self._add(phrases, names, f"#{record.id}")
         # A question naming both cities of a pair asks about their partnership.
         self.pairs = [
             ({f"#{c}" for c in r.fields["cities"]}, f"#{r.id}")
@@ -117,6 +106,15 @@ class Analyzer:
             if r.collection == "partnerships"
         ]
         self.places = {f"#{r.id}" for r in kb.records.values() if r.collection == "places"}
+        # A city's administration named ("所沢市", "magistrát") names the city too: the facts
+        # about the city (its country, its partner) answer for it (bot/kb/index.py).
+        self._city_place = {
+            f"#{r.id}": f"#{r.fields['place']}"
+            for r in kb.records.values()
+            if r.collection == "organisations"
+            and r.fields.get("kind") == "city"
+            and f"#{r.fields.get('place')}" in self.places
+        }
         # The bot's own names: "are you a bot?" addresses the bot as much as "who are you".
         self.own_names = frozenset(
             f"#{r.id}" for r in kb.records.values() if r.collection == "assistant"
@@ -232,6 +230,8 @@ class Analyzer:
                     following = words[i + 1] if i + 1 < len(words) else ""
                     found.extend(self._place_role(token, previous, following))
             previous = word
+        if not self._city_place.keys().isdisjoint(found):
+            found += [self._city_place[t] for t in found if t in self._city_place]
         pair_cities = self._pair_cities
         if pair_cities is None or not pair_cities.isdisjoint(found):
             present = set(found)

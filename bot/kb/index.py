@@ -44,6 +44,15 @@ class Index:
         self.related: list[frozenset[str]] = []  # per entry: the records and kinds it concerns
         self.alt_entry: list[int] = []  # per alternate question: its entry
         postings: dict[str, set[int]] = defaultdict(set)
+        # Per city: its administration (the City of Bratislava), when it has no facts of its own.
+        city_of = {
+            f"#{r.fields['place']}": f"#{r.id}"
+            for r in kb.records.values()
+            if r.collection == "organisations"
+            and r.fields.get("kind") == "city"
+            and r.fields.get("place")
+            and not r.facts
+        }
         alt_tokens: list[list[str]] = []
         for fact in kb.facts.values():
             entry = len(self.entries)
@@ -64,6 +73,9 @@ class Index:
                 for role in _event_places(kb, record):
                     postings[role].add(entry)
                     related.add(role)
+            # A fact about a city is one about its administration too ("which country is the
+            # City of Bratislava in", "kontakt na magistrát" ask of Bratislava's facts).
+            related.update(city_of[p] for p in related & city_of.keys())
             self.related.append(frozenset(related))
         total = max(len(self.entries), 1)
         self.postings = {tok: tuple(sorted(ids)) for tok, ids in postings.items()}
