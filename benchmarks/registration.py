@@ -11,8 +11,11 @@ confirm buttons (13 updates, each saved to the database as the conversation's dr
 of users runs concurrently, each user's updates one after the other, as a person would send
 them. The baseline, in the same run and on a fresh database of the same backend, inserts the
 same registration rows with plain SQLAlchemy (async session, one transaction per row) in
-waves of the same size. Nothing is asserted; the checks at the end say whether every
-registration was confirmed.
+waves of the same size. A third path, in the same run and on a fresh database of the same
+backend, sends questions instead: the same users, concurrently, each asking 13 dev-set questions
+one after the other (in their language) through the same kind of Application, so that the
+registration conversation's updates/s stand beside questions' updates/s. Nothing is asserted;
+the checks at the end say whether every registration was confirmed and every question answered.
 """
 
 # ruff: noqa: E402  (imports follow the sys.path fix below)
@@ -41,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from benchmarks.bot import _p99, temporary_postgres_database
+from benchmarks.bot import _p99, _workload, temporary_postgres_database
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
 TOKEN = "123456:" + "A" * 30
@@ -49,6 +52,7 @@ FIRST_USER = 100_000
 LANGS = ("en", "sk", "ja")
 NAMES = {"en": "Ann Example", "sk": "Ľudmila Nováková", "ja": "山田 花子"}
 CITIES = {"en": "Bratislava", "sk": "Bratislava", "ja": "所沢"}
+STEPS = 13  # updates of one registration, and questions of one user's question run
 clock = time.perf_counter
 
 
@@ -58,13 +62,19 @@ class Result:
 
     times: list[float] = field(default_factory=list)
     wall: float = 0.0
-    confirmed: int = 0
+    confirmed: int = 0  # registrations confirmed, rows inserted, or questions answered
     problems: list[str] = field(default_factory=list)
+    updates_each: int = 1  # updates per timed run (a registration or a question run: STEPS)
 
     @property
     def rate(self) -> float:
-        """Registrations per second of wall time."""
+        """Registrations (or question runs) per second of wall time."""
         return len(self.times) / self.wall if self.wall else 0.0
+
+    @property
+    def update_rate(self) -> float:
+        """Updates per second of wall time."""
+        return self.rate * self.updates_each
 
 
 @contextmanager
@@ -130,15 +140,10 @@ async def timed_waves(
         result.wall += clock() - t0
 
 
-async def through_the_application(database_url: str, users: int, waves: int) -> Result:
-    """Each simulated user registers through the /register conversation."""
-    from sqlalchemy import func, select
-    from telegram import Update
-
+def build(database_url: str) -> tuple[Any, Any]:
+    """(in-process Bot API, our Application) on the database."""
     from bot.app import build_application
     from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings
-    from bot.console import running
-    from bot.db.models import Registration
     from bot.kb.answer import QuestionAnswerer
     from bot.kb.loader import load_knowledge
     from bot.localapi import LocalBotApi, local_bot_request
@@ -151,7 +156,19 @@ async def through_the_application(database_url: str, users: int, waves: int) -> 
         request=local_bot_request(api),
         updates_request=local_bot_request(api),
     )
-    result = Result()
+    return api, app
+
+
+async def through_the_application(database_url: str, users: int, waves: int) -> Result:
+    """Each simulated user registers through the /register conversation."""
+    from sqlalchemy import func, select
+    from telegram import Update
+
+    from bot.console import running
+    from bot.db.models import Registration
+
+    api, app = build(database_url)
+    result = Result(updates_each=STEPS)
     async with running(app):
         # The reminder job would write to the database mid-run; it is not what is measured.
         for job in app.job_queue.jobs():
@@ -197,6 +214,35 @@ async def through_the_application(database_url: str, users: int, waves: int) -> 
                 .select_from(Registration)
                 .where(Registration.status == "confirmed")
             )
+    return result
+
+
+async def questions(database_url: str, users: int, waves: int) -> Result:
+    """The same users ask STEPS dev-set questions each, one after the other (the baseline
+    of updates/s: a question is the cheapest thing the bot answers from the database)."""
+    from telegram import Update
+
+    from bot.console import running
+
+    api, app = build(database_url)
+    result = Result(updates_each=STEPS)
+    # users × (waves + 1) runs of STEPS questions: run i asks row i of the workload's columns.
+    asked = _workload(users * (waves + 1), STEPS)
+    async with running(app):
+        for job in app.job_queue.jobs():
+            job.schedule_removal()
+
+        async def ask(index: int) -> None:
+            for wave in asked:
+                _, lang, text = wave[index]
+                update = api.message_update(FIRST_USER + index, text, language_code=lang)
+                await app.process_update(Update.de_json(update, app.bot))
+
+        await timed_waves(users, waves, ask, result)
+        t0 = clock()
+        await app.bot_data["services"].activity.flush()  # the questions' log, behind replies
+        result.wall += clock() - t0
+    result.confirmed = sum(len(api.messages(FIRST_USER + i)) for i in range(users * (waves + 1)))
     return result
 
 
@@ -249,8 +295,10 @@ async def plain_inserts(database_url: str, users: int, waves: int) -> Result:
     return result
 
 
-def measure(backend: str, postgres: str | None, users: int, waves: int) -> tuple[Result, Result]:
-    """Both paths on fresh databases of one backend."""
+def measure(
+    backend: str, postgres: str | None, users: int, waves: int
+) -> tuple[Result, Result, Result]:
+    """The three paths on fresh databases of one backend: registrations, inserts, questions."""
     problems: list[str] = []
 
     class Count(logging.Handler):
@@ -265,10 +313,13 @@ def measure(backend: str, postgres: str | None, users: int, waves: int) -> tuple
         app.problems, problems[:] = list(problems), []
         with fresh_database(backend, postgres) as url:
             plain = asyncio.run(plain_inserts(url, users, waves))
-        plain.problems = list(problems)
+        plain.problems, problems[:] = list(problems), []
+        with fresh_database(backend, postgres) as url:
+            asked = asyncio.run(questions(url, users, waves))
+        asked.problems = list(problems)
     finally:
         logging.getLogger().removeHandler(handler)
-    return app, plain
+    return app, plain, asked
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -293,37 +344,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs. {users} users per wave × "
         f"{waves} waves = {total:,} registrations per path (after one untimed warm-up wave). "
-        "Application: the whole /register conversation per user (13 updates through "
-        "`Application.process_update` over the in-process Bot API, the draft saved at every "
-        "step, then the registration and its calendar file); users of a wave concurrently, "
-        "each user's updates in turn. Plain: the same rows inserted with an async SQLAlchemy "
-        "session, one transaction per row, waves of the same size. ms = one registration from "
-        "its first update to the confirmation (or one insert); registrations/s = registrations "
-        "÷ wall time of the waves; ratio = the Application's registrations/s ÷ plain inserts'.\n"
+        f"Application: the whole /register conversation per user ({STEPS} updates through "
+        "`Application.process_update` over the in-process Bot API, every step saved to the "
+        "database before its reply, then the registration and its calendar file); users of a "
+        "wave concurrently, each user's updates in turn. Plain: the same rows inserted with an "
+        "async SQLAlchemy session, one transaction per row, waves of the same size. Questions: "
+        f"the same users each ask {STEPS} dev-set questions in turn, waves of the same size, "
+        "each backend on a fresh database. ms = one registration from its first update to the "
+        f"confirmation (one insert; one user's {STEPS} questions); runs/s = registrations (rows, "
+        "question runs) ÷ wall time of the waves; updates/s = the updates Telegram would send "
+        "÷ the same wall time.\n"
     )
-    print("| backend | path | registrations/s | median ms | p99 ms | ratio |")
+    print("| backend | path | runs/s | updates/s | median ms | p99 ms |")
     print("|---|---|---:|---:|---:|---:|")
     notes = []
-    for backend, (app, plain) in results.items():
-        for label, run in (("Application, /register", app), ("plain SQLAlchemy inserts", plain)):
-            ratio = f"{app.rate / plain.rate:.3f}×" if run is app else "1× (baseline)"
+    bars = []
+    expected = users * (waves + 1)
+    for backend, (app, plain, asked) in results.items():
+        paths = (
+            ("Application, /register", app),
+            ("plain SQLAlchemy inserts", plain),
+            (f"Application, {STEPS} questions per user", asked),
+        )
+        for label, run in paths:
+            updates = f"{run.update_rate:,.0f}" if run is not plain else "–"
             print(
-                f"| {backend} | {label} | {run.rate:,.1f} | "
-                f"{statistics.median(run.times) * 1000:.1f} | {_p99(run.times) * 1000:.1f} "
-                f"| {ratio} |"
+                f"| {backend} | {label} | {run.rate:,.1f} | {updates} | "
+                f"{statistics.median(run.times) * 1000:.1f} | {_p99(run.times) * 1000:.1f} |"
             )
-            expected = users * (waves + 1)
-            if run.confirmed != expected:
-                notes.append(f"{backend}, {label}: {run.confirmed} of {expected} confirmed")
+            wanted = expected * STEPS if run is asked else expected
+            if run.confirmed < wanted:
+                notes.append(f"{backend}, {label}: {run.confirmed} of {wanted} done")
             if run.problems:
                 notes.append(
                     f"{backend}, {label}: {len(run.problems)} warnings/errors logged, e.g. "
                     f"{run.problems[0]!r}"
                 )
+        inserts = app.rate / plain.rate
+        updates = app.update_rate / asked.update_rate
+        median = statistics.median(app.times)
+        bars += [
+            f"- {backend}: registrations/s ÷ plain inserts/s = {inserts:.3f}× "
+            f"({'meets' if inserts >= 0.1 else 'misses'} ≥ 0.1×)",
+            f"- {backend}: registration updates/s ÷ question updates/s = {updates:.2f} "
+            f"({'meets' if updates >= 0.5 else 'misses'} ≥ 0.5)",
+            f"- {backend}: median registration with {users} at once = {median:.2f} s "
+            f"({'meets' if median < 1 else 'misses'} < 1 s)",
+        ]
+    print("\nThe bars of issue #13, point 6:\n" + "\n".join(bars))
     if not postgres:
         print(f"\nPostgreSQL skipped: set {POSTGRES_ENV} or pass --postgres URL.")
     print(
-        "\nChecks: every registration was confirmed, nothing logged a warning"
+        "\nChecks: every registration was confirmed, every question answered, nothing logged "
+        "a warning"
         if not notes
         else "\nProblems:\n" + "\n".join(f"- {n}" for n in notes)
     )

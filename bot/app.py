@@ -56,6 +56,7 @@ from bot.kb.answer import QuestionAnswerer
 from bot.menus import set_menus
 from bot.observe.updates import ObservedApplication, instrument
 from bot.updates import PerChatUpdateProcessor
+from bot.visits.stepcommit import StepCommits
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,7 @@ def _post_init(services: Services, migrate_on_start: bool):
         # No message waits for the recorder: its batches have a longer limit of their own.
         services.activity = ActivityRecorder(services.sessions.factory)
         services.activity.start()
+        services.steps = StepCommits(lambda: services.sessions, lambda: services.clock())
         # Everybody holding a role (the settings' and the granted ones) gets their menu.
         async with services.sessions() as session:
             holders = await roles.holders(

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, exists, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,22 +139,20 @@ def _insert_for(dialect: str) -> Any:
     return insert
 
 
-# What every message reads (bot/db/userstate.py): the /language choice and whether a
-# conversation is saved. Both halves as scalar subqueries: one row even for a user not
-# written yet.
-USER_STATE = select(
-    select(User.language).where(User.telegram_id == bindparam("who")).scalar_subquery(),
-    exists().where(Draft.telegram_id == bindparam("who")),
-)
+# What every message reads (bot/db/userstate.py): the /language choice and the kinds of the
+# conversations saved, so that each handler group asks for its own draft only when there is
+# one. For one user (a user not written yet has no row):
+USER_LANGUAGE = select(User.language).where(User.telegram_id == bindparam("who"))
+USER_DRAFT_KINDS = select(Draft.kind).where(Draft.telegram_id == bindparam("who"))
 
 # The same for many users at once, in two queries: users not written yet are absent from
 # the first, users without a conversation from the second.
 LANGUAGES = select(User.telegram_id, User.language).where(
     User.telegram_id.in_(bindparam("ids", expanding=True))
 )
-DRAFT_OWNERS = (
-    select(Draft.telegram_id).where(Draft.telegram_id.in_(bindparam("ids", expanding=True)))
-).distinct()
+DRAFT_KINDS = select(Draft.telegram_id, Draft.kind).where(
+    Draft.telegram_id.in_(bindparam("ids", expanding=True))
+)
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:

@@ -1,8 +1,9 @@
 """What every message needs to know about its sender before replying.
 
-Two facts: the /language choice, and whether a conversation (a registration draft) is saved, in
-which case the text is an answer to it, not a question. Both are read fresh for every message,
-never cached: another process (or a restart) may have changed them a moment ago.
+Two facts: the /language choice, and which conversations (a registration draft, a coordinator's
+edit) are saved: the text is then an answer to one of them, not a question, and each handler
+group looks for its own draft only when its kind is among them. Both are read fresh for every
+message, never cached: another process (or a restart) may have changed them a moment ago.
 
 On SQLite the read goes through a plain sqlite3 connection of its own, on the event loop
 itself: an indexed read of two small tables takes microseconds, and in WAL mode a reader never
@@ -27,15 +28,18 @@ from bot.db.deadline import Deadline
 from bot.db.session import SECURE_DELETE
 from bot.db.url import sync_url
 
+# (the /language choice or None, the kinds of the conversations saved: empty when none is)
+State = tuple[str | None, frozenset[str]]
+
 # A reader that finds the file locked (only while a crashed writer's journal is recovered)
 # gives up quickly: the handler then answers without the stored state.
 SQLITE_READ_TIMEOUT_S = 0.1
 
 
 class UserStates(Protocol):
-    """Reads (language choice or None, has a saved conversation) for a Telegram user."""
+    """Reads (language choice or None, kinds of the saved conversations) for a Telegram user."""
 
-    async def __call__(self, telegram_id: int) -> tuple[str | None, bool]: ...
+    async def __call__(self, telegram_id: int) -> State: ...
 
     def close(self) -> None: ...
 
@@ -51,19 +55,21 @@ class EngineUserStates:
     def __init__(self, engine: AsyncEngine, deadline: Deadline | None = None) -> None:
         self.engine = engine
         self.deadline = deadline or Deadline(None)
-        self._batch: Batcher[int, tuple[str | None, bool]] = Batcher(self._read_all)
+        self._batch: Batcher[int, State] = Batcher(self._read_all)
 
-    async def __call__(self, telegram_id: int) -> tuple[str | None, bool]:
+    async def __call__(self, telegram_id: int) -> State:
         """The user's state, read together with the states of other messages waiting now."""
         return await self._batch(telegram_id)
 
-    async def _read_all(self, telegram_ids: list[int]) -> list[tuple[str | None, bool]]:
+    async def _read_all(self, telegram_ids: list[int]) -> list[State]:
         ids = {"ids": list(dict.fromkeys(telegram_ids))}  # a user may have sent two messages
         async with self.deadline(), self.engine.connect() as connection:
             rows = await connection.execute(repo.LANGUAGES, ids)
             languages = {who: language for who, language in rows}
-            drafting = set((await connection.execute(repo.DRAFT_OWNERS, ids)).scalars())
-        return [(languages.get(who), who in drafting) for who in telegram_ids]
+            kinds: dict[int, set[str]] = {}
+            for who, kind in await connection.execute(repo.DRAFT_KINDS, ids):
+                kinds.setdefault(who, set()).add(kind)
+        return [(languages.get(who), frozenset(kinds.get(who, ()))) for who in telegram_ids]
 
     def close(self) -> None:
         """Nothing of its own to release (the engine is closed by its owner)."""
@@ -74,22 +80,23 @@ class SqliteUserStates:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        compiled = repo.USER_STATE.compile(dialect=sqlite.dialect())
-        self._sql = str(compiled)
-        self._names = compiled.positiontup or []
+        self._language = str(repo.USER_LANGUAGE.compile(dialect=sqlite.dialect()))
+        self._kinds = str(repo.USER_DRAFT_KINDS.compile(dialect=sqlite.dialect()))
         self._connection: sqlite3.Connection | None = None
 
-    async def __call__(self, telegram_id: int) -> tuple[str | None, bool]:
+    async def __call__(self, telegram_id: int) -> State:
         """The user's state; OperationalError (as SQLAlchemy raises it) when unreadable."""
-        params = [telegram_id for _ in self._names]
+        sql = self._language
         try:
             if self._connection is None:
                 self._connection = self._open()
-            language, has_draft = self._connection.execute(self._sql, params).fetchone()
+            row = self._connection.execute(sql, (telegram_id,)).fetchone()
+            sql = self._kinds
+            kinds = frozenset(k for (k,) in self._connection.execute(sql, (telegram_id,)))
         except sqlite3.Error as exc:
             self.close()  # reopened on the next message: the file may be back by then
-            raise OperationalError(self._sql, params, exc) from exc
-        return language, bool(has_draft)
+            raise OperationalError(sql, (telegram_id,), exc) from exc
+        return (row[0] if row else None), kinds
 
     def _open(self) -> sqlite3.Connection:
         # mode=rw: the file must exist already (migrations made it); never create an empty one.

@@ -19,10 +19,13 @@ from bot.config import Settings
 from bot.db import repo
 from bot.db.activity import ActivityRecorder
 from bot.db.deadline import DeadlineSessions
+from bot.db.records import Seen
+from bot.db.userstate import State as UserState
 from bot.db.userstate import UserStates
 from bot.i18n import Translator, negotiate
 from bot.kb.answer import Answer, QuestionAnswerer
 from bot.review.knowledge import LiveKnowledge
+from bot.visits.stepcommit import StepCommits
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ class Services:
     user_states: UserStates | None = None  # read for every message (bot/db/userstate.py)
     activity: ActivityRecorder | None = None  # what messages record, written in batches
     outbox: Sender | None = None  # delivers broadcasts; wake() it after enqueueing one
+    steps: StepCommits | None = None  # conversation steps, committed in batches
     clock: Callable[[], datetime] = utcnow
     topics: ChatTopics = field(default_factory=ChatTopics)  # for follow-up questions
 
@@ -79,8 +83,8 @@ class IUCContext(CallbackContext[ExtBot, dict, dict, dict]):
         """The services stored in bot_data at build time."""
         return self.application.bot_data["services"]
 
-    async def sender_state(self, telegram_id: int) -> tuple[str | None, bool]:
-        """The sender's (/language choice, has a saved conversation), read once per update.
+    async def sender_state(self, telegram_id: int) -> UserState:
+        """The sender's (/language choice, kinds of saved conversations), read once per update.
 
         python-telegram-bot makes one context per update and hands it to every group, and three
         groups ask (the broadcast composer, the coordinators' steps, the questions): without
@@ -114,6 +118,26 @@ async def identify(update: Update, context: IUCContext) -> Translator:
             chosen = await record_user(session, update, services)
     except SQLAlchemyError:
         log.warning("could not record user; answering without the stored language", exc_info=True)
+        chosen = (context.user_data or {}).get("lang")
+    return Translator(language_for(update, context, chosen))
+
+
+async def sender_translator(update: Update, context: IUCContext) -> Translator:
+    """Like identify, without a transaction of its own: for the steps of a conversation.
+
+    The language comes from the read every message makes (IUCContext.sender_state); the
+    user's row is refreshed behind the reply by the activity recorder, as for a question.
+    """
+    services = context.services
+    user = update.effective_user
+    assert services.activity is not None
+    services.activity.seen(
+        Seen(user.id, user.language_code, user.first_name, services.clock(), user.username)
+    )
+    try:
+        chosen, _ = await context.sender_state(user.id)
+    except SQLAlchemyError:
+        log.warning("could not read the user's state; answering without it", exc_info=True)
         chosen = (context.user_data or {}).get("lang")
     return Translator(language_for(update, context, chosen))
 

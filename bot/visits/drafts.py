@@ -46,6 +46,23 @@ async def save_draft(
     max_bytes: int = MAX_DRAFT_BYTES,
 ) -> None:
     """Insert or replace the draft; data must be JSON (str values, dates as ISO strings)."""
+    payload = draft_payload(kind, step, data, max_bytes=max_bytes)
+    await session.execute(
+        draft_upsert(session),
+        {
+            "telegram_id": telegram_id,
+            "kind": kind,
+            "step": step,
+            "data": payload,
+            "updated_at": now,
+        },
+    )
+
+
+def draft_payload(
+    kind: str, step: str, data: Mapping[str, Any], *, max_bytes: int = MAX_DRAFT_BYTES
+) -> dict[str, Any]:
+    """The draft's data as stored; ValueError when kind, step or data cannot be saved."""
     if not kind or len(kind) > 32 or not step or len(step) > 32:
         raise ValueError("draft kind and step must be 1–32 characters")
     payload = dict(data)
@@ -55,12 +72,15 @@ async def save_draft(
         raise ValueError(f"draft data is not JSON: {exc}") from None
     if size > max_bytes:
         raise ValueError(f"draft data is {size} bytes, more than {max_bytes}")
-    insert = insert_for(session)
-    stmt = insert(Draft).values(
-        telegram_id=telegram_id, kind=kind, step=step, data=payload, updated_at=now
-    )
+    return payload
+
+
+def draft_upsert(session: AsyncSession) -> Any:
+    """Insert or replace drafts: one statement, for one row or many (telegram_id, kind, step,
+    data, updated_at)."""
+    stmt = insert_for(session)(Draft)
     # One statement: a second bot process saving the same person's step cannot collide.
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[Draft.telegram_id, Draft.kind],
         set_={
             "step": stmt.excluded.step,
@@ -68,7 +88,6 @@ async def save_draft(
             "updated_at": stmt.excluded.updated_at,
         },
     )
-    await session.execute(stmt)
 
 
 async def delete_draft(session: AsyncSession, telegram_id: int, kind: str) -> bool:

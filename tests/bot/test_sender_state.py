@@ -19,7 +19,7 @@ async def test_a_question_reads_the_senders_state_once(
         reads: list[int] = []
 
         class Counting:
-            async def __call__(self, telegram_id: int) -> tuple[str | None, bool]:
+            async def __call__(self, telegram_id: int) -> tuple[str | None, frozenset[str]]:
                 reads.append(telegram_id)
                 return await real(telegram_id)
 

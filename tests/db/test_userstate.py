@@ -29,7 +29,7 @@ async def test_state_follows_what_another_process_commits(
         assert isinstance(reader, expected)
     else:
         reader = EngineUserStates(engine)
-    assert await reader(ANN) == (None, False)  # never wrote
+    assert await reader(ANN) == (None, frozenset())  # never wrote
     # A second engine stands for a second process sharing the database.
     other = make_engine(migrated_url)
     try:
@@ -39,10 +39,10 @@ async def test_state_follows_what_another_process_commits(
             session.add(
                 Draft(telegram_id=ANN, kind="register", step="name", data={}, updated_at=now)
             )
-        assert await reader(ANN) == ("sk", True)
+        assert await reader(ANN) == ("sk", frozenset({"register"}))
         async with make_sessionmaker(other).begin() as session:
             await session.delete(await session.get(Draft, (ANN, "register")))
-        assert await reader(ANN) == ("sk", False)
+        assert await reader(ANN) == ("sk", frozenset())
     finally:
         await other.dispose()
         reader.close()
@@ -67,12 +67,12 @@ async def test_reads_arriving_together_share_one_query(engine: AsyncEngine, now:
     reader = EngineUserStates(engine)
     states = await asyncio.gather(*(reader(who) for who in (1, 2, 3, 4, 2, 1)))
     assert states == [
-        ("sk", False),
-        ("ja", True),
-        (None, False),
-        (None, False),  # never wrote
-        ("ja", True),
-        ("sk", False),
+        ("sk", frozenset()),
+        ("ja", frozenset({"register"})),
+        (None, frozenset()),
+        (None, frozenset()),  # never wrote
+        ("ja", frozenset({"register"})),
+        ("sk", frozenset()),
     ]
     # One read for the six: the languages and the conversations, whatever the number of users.
     assert len([q for q in queries if q.lstrip().upper().startswith("SELECT")]) == 2

@@ -19,7 +19,9 @@ from telegram.ext import ApplicationHandlerStop
 from bot.handlers.context import IUCContext
 from bot.handlers.coordinators import roles
 from bot.handlers.coordinators.review import commands as review
+from bot.handlers.coordinators.review.views import KIND as REVIEW_KIND
 from bot.handlers.coordinators.visits import edit
+from bot.handlers.coordinators.visits.steps import KIND as VISIT_KIND
 
 log = logging.getLogger(__name__)
 
@@ -30,25 +32,28 @@ async def text_step(update: Update, context: IUCContext) -> None:
     if services.sessions is None or services.user_states is None:
         return
     try:
-        _, has_draft = await context.sender_state(update.effective_user.id)
+        _, kinds = await context.sender_state(update.effective_user.id)
     except SQLAlchemyError:
         # Nothing could be saved without the database; the questions still get answered.
         log.warning("could not read the user's state", exc_info=True)
         return
-    if not has_draft:
-        return
-    try:
-        taken = await roles.text_step(update, context)
-    except Exception as exc:
-        # The person was naming someone, whatever went wrong: logged and apologized for, and
-        # not answered as a question as well.
-        await context.application.process_error(update, exc)
-        raise ApplicationHandlerStop from exc
-    if taken:
-        raise ApplicationHandlerStop
+    # Each conversation reads its draft only when one of its kind is saved: a delegate's
+    # registration step passes here without a query.
+    if roles.KIND in kinds:
+        try:
+            taken = await roles.text_step(update, context)
+        except Exception as exc:
+            # The person was naming someone, whatever went wrong: logged and apologized for,
+            # and not answered as a question as well.
+            await context.application.process_error(update, exc)
+            raise ApplicationHandlerStop from exc
+        if taken:
+            raise ApplicationHandlerStop
     # Each raises ApplicationHandlerStop when it takes the text, and returns when it does not.
-    await edit.text_step(update, context)
-    await review.text_step(update, context)
+    if VISIT_KIND in kinds:
+        await edit.text_step(update, context)
+    if REVIEW_KIND in kinds:
+        await review.text_step(update, context)
 
 
 async def cancel(update: Update, context: IUCContext) -> None:

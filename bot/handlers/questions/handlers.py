@@ -28,7 +28,6 @@ from bot.handlers.replies import (
 from bot.i18n import Translator, negotiate
 from bot.kb.render import render_fact
 from bot.live import live_text
-from bot.visits import service
 from bot.visits.live import OpenVisit
 
 log = logging.getLogger(__name__)
@@ -52,18 +51,20 @@ async def question(update: Update, context: IUCContext) -> None:
     now = services.clock()
     services.activity.seen(Seen(user.id, user.language_code, user.first_name, now, user.username))
     try:
-        chosen, has_draft = await context.sender_state(user.id)
+        chosen, kinds = await context.sender_state(user.id)
     except SQLAlchemyError:
         log.warning("could not read the user's state; answering without it", exc_info=True)
         # Only this process's memory can say whether a conversation is open, and in which
         # language the user was last answered.
-        if private and await registration.continue_conversation(update, context, None):
+        if private and await registration.continue_offline(update, context):
             return
         chosen = context.user_data.get("lang")
     else:
         # The text answers an open conversation step rather than asking a question.
-        if private and has_draft and await _continue_conversation(update, context):
-            return
+        if private and kinds & registration.TYPED_KINDS:
+            t = Translator(language_for(update, context, chosen))
+            if await registration.continue_conversation(update, context, t):
+                return
     # A follow-up ("and when was that?") is read with what the chat's last answer was about.
     about = services.topics.get(message.chat_id, now)
     answer = await services.ask((text, language_for(update, context, chosen), about))
@@ -119,21 +120,6 @@ async def _reply_in_pieces(
     pieces = split_message(html)
     for i, piece in enumerate(pieces):
         await message.reply_html(piece, reply_markup=markup if i == len(pieces) - 1 else None)
-
-
-async def _continue_conversation(update: Update, context: IUCContext) -> bool:
-    """Hands the text to the user's open conversation; False when none takes typed answers."""
-    try:
-        async with context.services.sessions() as session:
-            drafts = await service.open_drafts(session, update.effective_user.id)
-    except SQLAlchemyError:
-        log.warning("could not read the open conversation", exc_info=True)
-        drafts = None
-    else:
-        drafts = {k: v for k, v in drafts.items() if k in registration.TYPED_KINDS}
-        if not drafts:  # the conversation ended elsewhere meanwhile
-            return False
-    return await registration.continue_conversation(update, context, drafts)
 
 
 async def suggestion_picked(update: Update, context: IUCContext) -> None:

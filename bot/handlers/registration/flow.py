@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.db.models import Visit
-from bot.handlers.context import IUCContext
+from bot.db.models import Draft, Visit
+from bot.handlers.context import IUCContext, record_user
+from bot.handlers.myvisits import change as myvisits_change
 from bot.handlers.registration import steps
 from bot.handlers.registration.replies import (
     CACHED_STEP,
@@ -28,12 +31,15 @@ from bot.handlers.registration.replies import (
     gone,
     keep,
     load,
+    load_in,
     say,
+    unavailable,
 )
 from bot.handlers.replies import ROW_ID
 from bot.handlers.visit_views import refusal, send_calendar
 from bot.i18n import Translator
 from bot.visits import rules, service
+from bot.visits.stepcommit import Decision
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +101,7 @@ async def answer(
             visit = await open_visit(context, user_id, int(value))
         elif step == "confirm" and kind == "button" and value == "yes":
             assert visit is not None
-            return await confirm(update, context, t, data, visit)
+            return await confirm(update, context, t, State(step, data, visit))
         elif step == "confirm" and kind == "button" and value == "edit":
             data, new_step = data, "field"
         elif step == "consent" and kind == "button" and value == "yes":
@@ -118,6 +124,124 @@ async def answer(
         return None
     await advance(update, context, t, (step, kind, value), State(new_step, data, visit))
     return None
+
+
+@dataclass
+class Taken:
+    """What became of an answer taken by `take_step` (decided inside the step's transaction)."""
+
+    outcome: str  # asked, retry, stale, gone, finished, nothing, no_draft, other
+    state: State | None = None  # asked: the new step; retry: the step asked again
+    message: str = ""  # retry: why the answer was not taken
+    error: rules.VisitError | None = None  # finished: why the registration ended
+    other: Draft | None = None  # other: the conversation of another kind that is open
+
+
+async def take_step(
+    update: Update,
+    context: IUCContext,
+    t: Translator,
+    kind: str,
+    value: str,
+    step: str | None = None,
+) -> Taken | None:
+    """Takes an answer as one step in one transaction: draft and visit read, answer checked,
+    next step saved (a group commit with other people's steps, bot/visits/stepcommit.py);
+    then replies. None when the database failed (the answer is kept for "Try again").
+
+    `step` is the question a pressed button belongs to; None for typed text, which answers
+    whatever step is open, unless another conversation (a change in /myvisits) is open: then
+    nothing is taken and the outcome is "other".
+    """
+    services = context.services
+    assert services.steps is not None
+    now = services.clock()
+    window = services.settings.stay_window_days
+
+    def decide(drafts: Mapping[str, Draft], visits: Mapping[int, Visit]) -> Decision[Taken]:
+        return _decide(t, now, window, step, kind, value, drafts, visits)
+
+    try:
+        taken: Taken = await services.steps(update.effective_user.id, decide)
+    except SQLAlchemyError:
+        log.warning("could not take a registration step", exc_info=True)
+        cached = step or context.user_data.get(CACHED_STEP)
+        if cached is None:
+            await say(update, escape(unavailable(t)))
+        else:
+            await keep(update, context, t, cached, kind, value)
+        return None
+    if taken.outcome not in ("no_draft", "other", "nothing"):
+        context.user_data.pop(PENDING, None)
+    if taken.outcome == "asked":
+        assert taken.state is not None
+        context.user_data[CACHED_STEP] = taken.state.step
+        await drop_buttons(update, t)
+        await ask(update, context, t, taken.state)
+    elif taken.outcome == "retry":
+        assert taken.state is not None
+        await say(update, escape(taken.message, quote=False))
+        await ask(update, context, t, taken.state)
+    elif taken.outcome == "finished":
+        assert taken.error is not None
+        context.user_data.pop(CACHED_STEP, None)
+        await drop_buttons(update, t)
+        await say(update, escape(refusal(t, taken.error), quote=False))
+    elif taken.outcome == "no_draft":
+        context.user_data.pop(CACHED_STEP, None)
+    return taken
+
+
+def _decide(
+    t: Translator,
+    now: datetime,
+    window: int,
+    pressed: str | None,
+    kind: str,
+    value: str,
+    drafts: Mapping[str, Draft],
+    visits: Mapping[int, Visit],
+) -> Decision[Taken]:
+    # As `answer` decides, on the draft and visit read in the step's transaction.
+    if pressed is None and myvisits_change.KIND in drafts:
+        return Decision(Taken("other", other=drafts[myvisits_change.KIND]))
+    draft = drafts.get(KIND)
+    if draft is None:
+        return Decision(Taken("no_draft" if pressed is None else "gone"))
+    data = dict(draft.data)
+    visit = visits.get(int(data["visit_id"])) if "visit_id" in data else None
+    state = State(draft.step, data, visit)
+    step = draft.step if pressed is None else pressed
+    if step != state.step:
+        return Decision(Taken("stale"))
+    if step != "visit" and visit is None:
+        return Decision(Taken("finished", error=rules.VisitNotFound()), delete=KIND)
+    try:
+        if visit is not None and step != "visit":
+            # Closed meanwhile (deadline passed, closed or cancelled by the coordinators):
+            # said at this step, not after the person has answered everything.
+            service.check_open(visit, now)
+        if kind == "button" and value == "back":
+            back = steps.previous_step(step, data)
+            if back is None:
+                return Decision(Taken("nothing"))
+            new = State(back, {} if back == "visit" else data, visit)
+        elif step == "visit":  # chosen with a button only, and that is taken by `answer`
+            raise steps.Retry(t.gettext("Please answer with the buttons below."))
+        elif step == "confirm" and kind == "button" and value == "edit":
+            new = State("field", data, visit)
+        elif step == "consent" and kind == "button" and value == "yes":
+            agreed, after = steps.agree(data, now)
+            new = State(after, agreed, visit)
+        else:
+            assert visit is not None
+            answered, after = steps.take(step, kind, value, data, visit, t, window)
+            new = State(after, answered, visit)
+    except steps.Retry as exc:
+        return Decision(Taken("retry", state=state, message=str(exc)))
+    except rules.VisitError as exc:
+        return Decision(Taken("finished", error=exc), delete=KIND)
+    return Decision(Taken("asked", state=new), save=(KIND, new.step, new.data))
 
 
 async def advance(
@@ -153,16 +277,59 @@ async def advance(
 
 async def open_visit(context: IUCContext, user_id: int, visit_id: int) -> Visit:
     """The visit chosen, if it takes registrations and the person is not registered yet."""
-    services = context.services
-    async with services.sessions.begin() as session:
-        visit = await service.get_visit(session, visit_id)
-        if visit is None:
-            raise rules.VisitNotFound()
-        service.check_open(visit, services.clock())
-        mine = await service.my_registrations(session, user_id, active_only=True)
+    async with context.services.sessions.begin() as session:
+        return await _open_visit_in(session, context, user_id, visit_id)
+
+
+async def _open_visit_in(
+    session: AsyncSession, context: IUCContext, user_id: int, visit_id: int
+) -> Visit:
+    visit = await service.get_visit(session, visit_id)
+    if visit is None:
+        raise rules.VisitNotFound()
+    service.check_open(visit, context.services.clock())
+    mine = await service.my_registrations(session, user_id, active_only=True)
     if any(r.visit_id == visit_id for r, _ in mine):
         raise rules.AlreadyRegistered()
     return visit
+
+
+async def choose_visit(
+    update: Update, context: IUCContext, t: Translator, value: str
+) -> str | None:
+    """The visit's button: the draft read, the visit checked, the first question saved, in
+    one transaction; then the question asked. A toast or None, as `answer`."""
+    if re.fullmatch(ROW_ID, value) is None:  # forged: `answer` says to use the buttons
+        return await answer(update, context, t, "visit", "button", value)
+    services = context.services
+    user_id = update.effective_user.id
+    data = {"visit_id": int(value)}
+    try:
+        async with services.sessions.begin() as session:
+            state = await load_in(session, context, user_id)
+            if state is not None and state.step != "visit":
+                raise _Stale()
+            visit = await _open_visit_in(session, context, user_id, int(value))
+            await service.save_draft(session, user_id, KIND, "full_name", data, services.clock())
+    except _Stale:
+        context.user_data.pop(PENDING, None)
+        return t.gettext("This button belongs to an earlier question.")
+    except rules.VisitError as exc:
+        await finish(update, context, t, exc)
+        return None
+    except SQLAlchemyError:
+        log.warning("could not save a registration step", exc_info=True)
+        await keep(update, context, t, "visit", "button", value)
+        return None
+    context.user_data.pop(PENDING, None)
+    context.user_data[CACHED_STEP] = "full_name"
+    await drop_buttons(update, t)
+    await ask(update, context, t, State("full_name", data, visit))
+    return None
+
+
+class _Stale(Exception):
+    """The button pressed belongs to an earlier question than the draft's."""
 
 
 class _AlreadyDone(Exception):
@@ -170,14 +337,30 @@ class _AlreadyDone(Exception):
 
 
 async def confirm(
-    update: Update, context: IUCContext, t: Translator, data: dict[str, Any], visit: Visit
+    update: Update, context: IUCContext, t: Translator, found: State | None = None
 ) -> str | None:
-    """Registers the person and deletes the draft in one transaction; says how it went."""
+    """Registers the person and deletes the draft in one transaction; says how it went.
+
+    Without `found` (the draft as `answer` loaded it), the draft and its visit are read in
+    that same transaction, with the user's row the registration refers to: the whole
+    confirmation is one unit of work.
+    """
     services = context.services
     user_id = update.effective_user.id
     now = services.clock()
+    state = found
     try:
         async with services.sessions.begin() as session:
+            if state is None:
+                await record_user(session, update, services)
+                state = await load_in(session, context, user_id)
+                if state is None:
+                    raise _AlreadyDone()
+                if state.step != "confirm":
+                    raise _Stale()
+                if state.visit is None:
+                    raise rules.VisitNotFound()
+            data = state.data
             # The draft's deletion is the claim: a double tap, or the same tap delivered to a
             # second process, finds no draft and registers nobody twice.
             if not await service.delete_draft(session, user_id, KIND):
@@ -198,16 +381,22 @@ async def confirm(
                 consent_at=datetime.fromisoformat(data["consent_at"]),
                 stay_window=services.settings.stay_window_days,
             )
-            visit = await service.get_visit(session, registration.visit_id) or visit
+            # register read the visit afresh in this transaction: no second query.
+            visit = await session.get(Visit, registration.visit_id) or state.visit
     except (rules.DatesOutsideVisit, rules.DepartureBeforeArrival, rules.RoleNotAllowed) as exc:
         # The coordinators changed the visit meanwhile: ask again what no longer fits.
+        assert state is not None
         again = "role" if isinstance(exc, rules.RoleNotAllowed) else "arrival"
         await say(update, escape(refusal(t, exc), quote=False))
-        state = State(again, data | {"editing": True}, visit)
+        state = State(again, state.data | {"editing": True}, state.visit)
         await advance(update, context, t, ("confirm", "button", "yes"), state)
         return None
     except _AlreadyDone:
+        context.user_data.pop(PENDING, None)
         return gone(t)
+    except _Stale:
+        context.user_data.pop(PENDING, None)
+        return t.gettext("This button belongs to an earlier question.")
     except rules.VisitError as exc:
         await finish(update, context, t, exc)
         return None

@@ -14,11 +14,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.db.models import Draft
-from bot.handlers.context import IUCContext, identify
+from bot.handlers.context import IUCContext, identify, sender_translator
 from bot.handlers.coordinators.access import is_coordinator
 from bot.handlers.myvisits import change as myvisits_change
-from bot.handlers.registration.flow import answer, cancel_draft, open_visit
+from bot.handlers.registration.flow import (
+    answer,
+    cancel_draft,
+    choose_visit,
+    confirm,
+    open_visit,
+    take_step,
+)
 from bot.handlers.registration.replies import (
     CACHED_STEP,
     KIND,
@@ -27,7 +33,10 @@ from bot.handlers.registration.replies import (
     ask,
     gone,
     keep,
+    list_visits,
     load,
+    load_in,
+    open_visits,
     say,
     unavailable,
 )
@@ -41,6 +50,7 @@ __all__ = [
     "button",
     "cancel_conversations",
     "continue_conversation",
+    "continue_offline",
     "register",
     "start_from_link",
     "visit_chosen",
@@ -51,12 +61,17 @@ async def register(update: Update, context: IUCContext) -> None:
     """Continues the registration in progress, or lists the visits open for registration."""
     t = await identify(update, context)
     try:
-        state = await load(context, update.effective_user.id)
-        if state is not None and state.step != "visit":
+        # One unit of work: the draft, or else the visits to choose from.
+        async with context.services.sessions.begin() as session:
+            state = await load_in(session, context, update.effective_user.id)
+            visits = (
+                None if state and state.step != "visit" else await open_visits(session, context)
+            )
+        if state is not None and visits is None:
             await say(update, escape(t.gettext("Let's continue where you left off.")))
             await ask(update, context, t, state)
             return
-        await ask(update, context, t, State())
+        await list_visits(update, context, t, visits)
     except SQLAlchemyError:
         log.warning("could not load the registration", exc_info=True)
         await say(update, escape(unavailable(t)))
@@ -118,11 +133,25 @@ async def button(update: Update, context: IUCContext) -> None:
     """Takes a pressed button of the registration as the answer to its step."""
     query = update.callback_query
     _, step, value = (query.data or "").split(":", 2)
-    t = await identify(update, context)
+    note: str | None = None
     if step == "retry":
-        note = await _retry(update, context, t)
+        note = await _retry(update, context, await identify(update, context))
+    elif step == "visit":
+        note = await choose_visit(update, context, await sender_translator(update, context), value)
+    elif (step, value) == ("confirm", "yes"):
+        # The registration refers to the user's row: it is written in the same transaction.
+        note = await confirm(update, context, await sender_translator(update, context))
+    elif value == "cancel":
+        note = await answer(
+            update, context, await identify(update, context), step, "button", value
+        )
     else:
-        note = await answer(update, context, t, step, "button", value)
+        t = await sender_translator(update, context)
+        taken = await take_step(update, context, t, "button", value, step)
+        if taken is not None and taken.outcome == "stale":
+            note = t.gettext("This button belongs to an earlier question.")
+        elif taken is not None and taken.outcome == "gone":
+            note = gone(t)
     await query.answer(note)
 
 
@@ -130,38 +159,32 @@ async def button(update: Update, context: IUCContext) -> None:
 TYPED_KINDS = frozenset({KIND, myvisits_change.KIND})
 
 
-async def continue_conversation(
-    update: Update, context: IUCContext, drafts: dict[str, Draft] | None
-) -> bool:
+async def continue_conversation(update: Update, context: IUCContext, t: Translator) -> bool:
     """Takes a typed message as the answer to an open step; False when no conversation is open.
 
-    The question handler calls it with the user's drafts when the read it makes for every
-    message says a conversation is saved. `drafts` is None when the database did not
-    answer: then only this process's memory says a conversation is open.
+    The question handler calls it when the read it makes for every message says a
+    conversation is saved; `t` speaks the language that read found. A change in /myvisits
+    waiting for its new value takes the text first.
     """
     text = update.effective_message.text or ""
-    if drafts is None:
-        if await myvisits_change.take_new_value(update, context, text, None):
-            return True
-        step = context.user_data.get(CACHED_STEP)
-        if step is None:
-            return False
-        t = await identify(update, context)
-        await keep(update, context, t, step, "text", text)
-        return True
-    change = drafts.get(myvisits_change.KIND)
-    if change is not None:
-        await myvisits_change.take_new_value(update, context, text, change)
-        return True
+    taken = await take_step(update, context, t, "text", text)
+    if taken is not None and taken.outcome == "other":
+        return await myvisits_change.take_new_value(update, context, text, taken.other)
     context.user_data.pop(myvisits_change.CACHED, None)
-    if KIND not in drafts:
-        context.user_data.pop(CACHED_STEP, None)
-        return False
-    state = await load(context, update.effective_user.id)
-    if state is None:  # finished by another process in the meantime
+    return taken is None or taken.outcome != "no_draft"
+
+
+async def continue_offline(update: Update, context: IUCContext) -> bool:
+    """For a typed message when the database did not answer: only this process's memory
+    says whether a conversation is open; its answer is kept for "Try again"."""
+    text = update.effective_message.text or ""
+    if await myvisits_change.take_new_value(update, context, text, None):
+        return True
+    step = context.user_data.get(CACHED_STEP)
+    if step is None:
         return False
     t = await identify(update, context)
-    await answer(update, context, t, state.step, "text", text, state=state)
+    await keep(update, context, t, step, "text", text)
     return True
 
 

@@ -89,11 +89,16 @@ async def ask(update: Update, context: IUCContext, t: Translator, state: State) 
     await update.effective_chat.send_message(text, parse_mode="HTML", reply_markup=markup)
 
 
-async def list_visits(update: Update, context: IUCContext, t: Translator) -> None:
-    """Sends the visits open for registration as buttons, or says that there are none."""
-    services = context.services
-    async with services.sessions.begin() as session:
-        visits = await service.open_visits(session, services.clock().date())
+async def list_visits(
+    update: Update, context: IUCContext, t: Translator, visits: list[Visit] | None = None
+) -> None:
+    """Sends the visits open for registration as buttons, or says that there are none.
+
+    `visits`: as read by the caller (`open_visits`), or None to read them here.
+    """
+    if visits is None:
+        async with context.services.sessions.begin() as session:
+            visits = await open_visits(session, context)
     if not visits:
         await say(
             update,
@@ -120,6 +125,11 @@ async def list_visits(update: Update, context: IUCContext, t: Translator) -> Non
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup(rows),
     )
+
+
+async def open_visits(session: AsyncSession, context: IUCContext) -> list[Visit]:
+    """The visits open for registration today, in the caller's unit of work."""
+    return await service.open_visits(session, context.services.clock().date())
 
 
 async def say(update: Update, html: str) -> None:

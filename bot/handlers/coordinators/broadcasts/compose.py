@@ -68,8 +68,8 @@ async def taken(update: Update, context: IUCContext) -> None:
     try:
         # The read every message makes anyway (batched, bot/db/userstate.py): most senders
         # have no conversation at all, and their message goes on at once.
-        _, has_draft = await context.sender_state(user_id)
-        if not has_draft:
+        _, kinds = await context.sender_state(user_id)
+        if not kinds & {KIND, FIX}:
             return
         async with services.sessions() as session:
             drafts = await service.open_drafts(session, user_id)
