@@ -90,7 +90,7 @@ async def test_the_read_every_message_makes_has_the_deadline_too(
     engine, proxy = proxied
     await asyncio.to_thread(migrate.upgrade, engine.url.render_as_string(hide_password=False))
     read = EngineUserStates(engine, Deadline(DEADLINE_S))
-    assert await read(7) == (None, False)
+    assert await read(7) == (None, frozenset())
     proxy.pause()
     began = time.monotonic()
     with pytest.raises(SQLAlchemyError):

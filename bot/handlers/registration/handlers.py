@@ -59,7 +59,9 @@ __all__ = [
 
 async def register(update: Update, context: IUCContext) -> None:
     """Continues the registration in progress, or lists the visits open for registration."""
-    t = await identify(update, context)
+    # Its language from the read every message makes; the user's row is written behind the
+    # reply (the confirmation writes it too, before the registration that refers to it).
+    t = await sender_translator(update, context)
     try:
         # One unit of work: the draft, or else the visits to choose from.
         async with context.services.sessions.begin() as session:
