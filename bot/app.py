@@ -100,8 +100,9 @@ def build_application(
     app.bot_data["bulk_bot"] = delivery.bulk_bot(settings, bulk_request or request)
     register_handlers(app)
     if flood_control:
-        # Before every other handler: a flooding user costs a look-up, nothing more.
-        app.bot_data[flood.GATE_KEY] = flood.gate_for(settings)
+        # Before every other handler: a flooding user costs a look-up (in memory; on PostgreSQL
+        # one upsert until the pause, which every process then knows: bot/db/flood.py).
+        app.bot_data[flood.GATE_KEY] = flood.gate_for(settings, services)
         app.add_handler(TypeHandler(Update, flood.door), group=flood.FLOOD_GROUP)
     instrument(app, settings.token)
     return app

@@ -3,6 +3,10 @@
 A user over the limit is told once to slow down, then ignored for a pause, then served again.
 Everybody else is unaffected: the verdict costs a dictionary look-up, so the flood of one user
 is turned away before any database or matcher work, and other chats keep their share.
+
+This gate counts in one process's memory: right for SQLite (one process per database file).
+On PostgreSQL, where several processes may answer one webhook, bot/db/flood.py counts in the
+database with the same rule.
 """
 
 from __future__ import annotations
@@ -69,6 +73,10 @@ class FloodGate:
             return Verdict.WARN
         times.append(now)
         return Verdict.SERVE
+
+    async def check(self, user_id: int) -> Verdict:
+        """admit() as the door calls it (the shared gate, bot/db/flood.py, asks the database)."""
+        return self.admit(user_id)
 
     def paused(self, user_id: int) -> float:
         """Seconds left of the user's pause (0 when not paused)."""

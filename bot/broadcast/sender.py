@@ -32,6 +32,7 @@ from bot.broadcast.claims import Job
 from bot.broadcast.limiter import Limiter
 from bot.broadcast.models import Broadcast, BroadcastStatus
 from bot.broadcast.results import Content, Outcome, Result, Transport
+from bot.broadcast.seat import Seat, Unseated
 from bot.broadcast.writes import OutboxWrites
 from bot.db.models import Visit
 
@@ -65,6 +66,10 @@ class SenderConfig:
         return max(2 * self.workers, min(int(self.rate), 500))
 
 
+class _SeatLost(Exception):
+    """The seat's connection broke: another process may be sending now."""
+
+
 class Sender:
     """Runs as one asyncio task; `start()` in post_init, `await stop()` at shutdown."""
 
@@ -75,8 +80,11 @@ class Sender:
         config: SenderConfig,
         *,
         clock: Callable[[], datetime] = utcnow,
+        seat: Seat | None = None,
     ) -> None:
         self.sessions = sessions
+        self.seated = seat is not None  # one sender at a time (several processes)
+        self.seat: Seat = seat or Unseated()
         self.transport = transport
         self.config = config
         self.clock = clock
@@ -118,22 +126,33 @@ class Sender:
     async def run(self) -> None:
         """The sender's loop; returns only when cancelled."""
         self._wake = asyncio.Event()
-        await self._recover()
+        while True:
+            # With several processes on PostgreSQL, one sends at a time (bot/broadcast/seat.py).
+            async with self.seat.taken() as lost:
+                await self._serve(lost)
+            # The seat was lost (its connection broke): wait for it again, like the others.
+
+    async def _serve(self, lost: Awaitable[None]) -> None:
+        # The previous holder may have been killed: with the seat, any other process's claim
+        # is abandoned (no other sender runs), so none waits for the lease.
+        await self._recover(None if self.seated else self.config.lease)
         self._writes.start()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._feed())
                 group.create_task(self._report_loop())
                 group.create_task(self._dispatch())
+                await lost
+                raise _SeatLost
+        except* _SeatLost:
+            pass
         finally:
             await self._wind_down()
 
-    async def _recover(self) -> None:
+    async def _recover(self, lease: timedelta | None) -> None:
         try:
             async with self.sessions.begin() as session:
-                released, unknown = await claims.sweep(
-                    session, self.me, self.clock(), self.config.lease
-                )
+                released, unknown = await claims.sweep(session, self.me, self.clock(), lease)
         except SQLAlchemyError:
             log.warning("outbox: could not recover abandoned rows", exc_info=True)
             return

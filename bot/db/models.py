@@ -276,6 +276,25 @@ class ReminderSent(Base):
         return f"ReminderSent(registration_id={self.registration_id}, kind={self.kind!r})"
 
 
+class FloodMark(Base):
+    """Flood control's bookkeeping for one user, shared by every bot process (bot/db/flood.py).
+
+    Times are seconds since the epoch (the processes share the wall clock, not a monotonic
+    one). `tat` is the next time the user may send without using up their allowance (the
+    generic cell rate algorithm); `paused_until` ends the pause after a flood. No personal
+    data beyond the id; erased with the user, and idle rows by the daily purge.
+    """
+
+    __tablename__ = "flood_marks"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tat: Mapped[float] = mapped_column(Float)
+    paused_until: Mapped[float] = mapped_column(Float)
+
+    def __repr__(self) -> str:
+        return f"FloodMark(telegram_id={self.telegram_id}, paused_until={self.paused_until})"
+
+
 # The roles a coordinator can grant; a delegate is anyone without a row.
 GRANTED_ROLES = ("staff", "coordinator")
 

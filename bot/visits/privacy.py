@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.broadcast.models import Broadcast, OutboxRow
 from bot.db.models import (
     Draft,
+    FloodMark,
     Handoff,
     KbChange,
     QuestionLog,
@@ -266,11 +267,12 @@ async def forget(
 
     Active registrations are withdrawn first (a freed place is offered to the next person:
     send the Erasure's offers); then every registration loses its personal fields (status,
-    role and dates stay), drafts, questions handed to the coordinators and the user row are
-    deleted, logged questions lose their words and their chat and message ids, visits the
-    person created lose their creator, a role granted to them in the bot goes (COORDINATOR_IDS
-    and STAFF_IDS are the operator's), roles they granted others stay without naming them,
-    broadcasts they wrote lose their author and their rows in broadcasts' outboxes are deleted.
+    role and dates stay), drafts, flood control's row, questions handed to the coordinators
+    and the user row are deleted, logged questions lose their words and their chat and
+    message ids, visits the person created lose their creator, a role granted to them in the
+    bot goes (COORDINATOR_IDS and STAFF_IDS are the operator's), roles they granted others
+    stay without naming them, broadcasts they wrote lose their author and their rows in
+    broadcasts' outboxes are deleted.
     """
     withdrawn, offers = await _withdraw_active(session, telegram_id, now, offer_hours)
     result = await session.execute(
@@ -280,6 +282,7 @@ async def forget(
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(Draft).where(Draft.telegram_id == telegram_id))
+    await session.execute(delete(FloodMark).where(FloodMark.telegram_id == telegram_id))
     await unlink_questions(
         session, or_(QuestionLog.telegram_id == telegram_id, QuestionLog.chat_id == telegram_id)
     )

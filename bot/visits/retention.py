@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.flood import forget_idle
 from bot.db.models import Draft, QuestionLog, Registration, User, Visit
 from bot.visits.privacy import anonymised, unlink_questions
 from bot.visits.results import Expiry
@@ -18,7 +19,8 @@ _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 async def purge(session: AsyncSession, now: datetime, after_days: int) -> int:
     """Anonymise registrations of visits ended over after_days ago; returns how many.
 
-    Drafts untouched for as long are deleted too.
+    Drafts untouched for as long are deleted too, and flood control's rows of users quiet
+    for a day (bot/db/flood.py).
     """
     cutoff = now.date() - timedelta(days=after_days)
     ended = select(Visit.id).where(Visit.end_date < cutoff)
@@ -29,6 +31,7 @@ async def purge(session: AsyncSession, now: datetime, after_days: int) -> int:
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(Draft).where(Draft.updated_at < now - timedelta(days=after_days)))
+    await forget_idle(session, now)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -19,7 +19,8 @@ from bot.db.url import sync_url
 
 THROUGH_0002 = {"users", "question_log", "visits", "registrations", "drafts", "reminders_sent"}
 OUTBOX_TABLES = {"broadcasts", "outbox"}  # revision 0007
-ALL_TABLES = THROUGH_0002 | {"roles", "handoffs", "kb_changes"} | OUTBOX_TABLES
+FLOOD_TABLES = {"flood_marks"}  # revision 0009
+ALL_TABLES = THROUGH_0002 | {"roles", "handoffs", "kb_changes"} | OUTBOX_TABLES | FLOOD_TABLES
 
 
 def _tables(url: str) -> set[str]:
@@ -96,11 +97,15 @@ def test_each_revision_adds_its_tables(db_url: str) -> None:
     migrate.upgrade(db_url, "0005")
     assert _tables(db_url) - {"alembic_version"} == THROUGH_0002 | {"roles"}
     migrate.upgrade(db_url, "0006")
-    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - OUTBOX_TABLES
+    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - OUTBOX_TABLES - FLOOD_TABLES
     migrate.upgrade(db_url, "0007")
+    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - FLOOD_TABLES
+    migrate.upgrade(db_url, "0009")
     assert _tables(db_url) - {"alembic_version"} == ALL_TABLES
+    migrate.downgrade(db_url, "0008")
+    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - FLOOD_TABLES
     migrate.downgrade(db_url, "0006")
-    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - OUTBOX_TABLES
+    assert _tables(db_url) - {"alembic_version"} == ALL_TABLES - OUTBOX_TABLES - FLOOD_TABLES
     migrate.downgrade(db_url, "0004")
     assert _tables(db_url) - {"alembic_version"} == THROUGH_0002
     migrate.downgrade(db_url, "0001")

@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.config import Settings
+from bot.db.flood import SharedFloodGate
+from bot.db.url import async_url
 from bot.flood import FloodGate, Verdict
-from bot.handlers.context import IUCContext
+from bot.handlers.context import IUCContext, Services
 from bot.i18n import Translator, negotiate
 from bot.observe.updates import mark
 
 log = logging.getLogger(__name__)
 
-FLOOD_GROUP = -100  # before every other group: a flood costs no database or matcher work
+FLOOD_GROUP = -100  # before every other group: a flood costs no matcher work
 GATE_KEY = "flood gate"  # in bot_data
 
 
-def gate_for(settings: Settings) -> FloodGate:
-    """The gate of one process: FLOOD_MESSAGES, FLOOD_WINDOW_SECONDS, FLOOD_PAUSE_SECONDS."""
-    return FloodGate(settings.flood_messages, settings.flood_window, settings.flood_pause)
+def gate_for(settings: Settings, services: Services) -> FloodGate | SharedFloodGate:
+    """FLOOD_MESSAGES, FLOOD_WINDOW_SECONDS, FLOOD_PAUSE_SECONDS, counted where every process
+    answering the bot sees them: in memory on SQLite (one process per file), in the database
+    on PostgreSQL (several processes may share a webhook; a user's updates reach any of them).
+    """
+    limit, window, pause = settings.flood_messages, settings.flood_window, settings.flood_pause
+    if make_url(async_url(settings.database_url)).get_backend_name() == "sqlite":
+        return FloodGate(limit, window, pause)
+    return SharedFloodGate(limit, window, pause, lambda: services.sessions)
 
 
 async def door(update: Update, context: IUCContext) -> None:
@@ -32,8 +41,8 @@ async def door(update: Update, context: IUCContext) -> None:
     # changes and channel posts are not counted.
     if user is None or not (update.message or update.callback_query or update.inline_query):
         return
-    gate: FloodGate = context.bot_data[GATE_KEY]
-    verdict = gate.admit(user.id)
+    gate: FloodGate | SharedFloodGate = context.bot_data[GATE_KEY]
+    verdict = await gate.check(user.id)
     if verdict is Verdict.SERVE:
         return
     mark("flood", "flood")

@@ -23,6 +23,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.broadcast.claims import Job
 from bot.broadcast.models import Broadcast, MediaKind
 from bot.broadcast.results import Content, Outcome, Result
+from bot.broadcast.seat import AdvisorySeat
 from bot.broadcast.sender import Sender, SenderConfig
 from bot.broadcast.store import Counts
 from bot.config import Settings
@@ -229,15 +230,19 @@ async def start_sender(
     """Start the sender on the running loop; returns it and the engine it made, if any.
 
     SQLite: the bot's own engine (one connection, whose queue is fair to replies). PostgreSQL:
-    an engine of its own with two connections, so the sender never holds the pool the
-    replies draw from.
+    an engine of its own with three connections (one holds the sender's seat), so the sender
+    never holds the pool the replies draw from; and one process at a time sends, whichever
+    holds the seat (bot/broadcast/seat.py): Telegram's limit is the bot's, not a process's.
     """
     own = None
     if engine.dialect.name != "sqlite":
-        own = make_engine(settings.database_url, timeout=settings.db_timeout, pool_size=2)
+        own = make_engine(settings.database_url, timeout=settings.db_timeout, pool_size=3)
     await bot.initialize()
     sender = Sender(
-        make_sessionmaker(own or engine), TelegramTransport(bot), sender_config(settings, engine)
+        make_sessionmaker(own or engine),
+        TelegramTransport(bot),
+        sender_config(settings, engine),
+        seat=AdvisorySeat(own) if own is not None else None,
     )
     sender.start()
     return sender, own
