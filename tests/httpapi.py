@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ def _decoded(value: str) -> Any:
 
 
 class _Method(RequestHandler):
-    def initialize(self, api: LocalBotApi, state: dict[str, bool]) -> None:
-        self.api, self.state = api, state
+    def initialize(self, api: LocalBotApi, state: dict[str, bool], log: list[Call]) -> None:
+        self.api, self.state, self.log = api, state, log
 
     async def post(self, token: str, method: str) -> None:
         if self.state["revoked"]:  # what Telegram answers once @BotFather revoked the token
@@ -38,10 +39,27 @@ class _Method(RequestHandler):
         params = {k: _decoded(v[-1].decode()) for k, v in self.request.body_arguments.items()}
         if not params and self.request.body.startswith(b"{"):
             params = json.loads(self.request.body)
-        status, body = await call_method(self.api, method, params, {})
+        # When each request arrived: what Telegram would measure its limits with.
+        self.log.append(Call(time.monotonic(), method, params.get("chat_id"), params.get("text")))
+        # Uploads (a calendar file, a CSV export) arrive as multipart file parts.
+        files = {
+            name: (parts[-1].filename, parts[-1].body, parts[-1].content_type)
+            for name, parts in self.request.files.items()
+        }
+        status, body = await call_method(self.api, method, params, files)
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(body)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as it arrived: when (time.monotonic()), the method, its chat and text."""
+
+    at: float
+    method: str
+    chat_id: Any
+    text: Any
 
 
 @dataclass
@@ -52,6 +70,7 @@ class HttpBotApi:
     api: LocalBotApi
     loop: asyncio.AbstractEventLoop
     state: dict[str, bool]
+    log: list[Call]  # every request, in the order they arrived (read it through `call`)
 
     def revoke(self) -> None:
         """From now on every method is refused with 401 Unauthorized."""
@@ -77,11 +96,14 @@ def http_bot_api() -> Iterator[HttpBotApi]:
         asyncio.set_event_loop(loop)
         api = LocalBotApi()
         state = {"revoked": False}
-        app = Application([(r"/bot([^/]+)/(\w+)", _Method, {"api": api, "state": state})])
+        log: list[Call] = []
+        app = Application(
+            [(r"/bot([^/]+)/(\w+)", _Method, {"api": api, "state": state, "log": log})]
+        )
         server = HTTPServer(app)
         server.listen(0, "127.0.0.1")
         port = next(iter(server._sockets.values())).getsockname()[1]
-        ready.update(api=api, loop=loop, port=port, server=server, state=state)
+        ready.update(api=api, loop=loop, port=port, server=server, state=state, log=log)
         started.set()
         loop.run_forever()
         server.stop()
@@ -92,7 +114,11 @@ def http_bot_api() -> Iterator[HttpBotApi]:
     assert started.wait(30)
     try:
         yield HttpBotApi(
-            f"http://127.0.0.1:{ready['port']}/bot", ready["api"], ready["loop"], ready["state"]
+            f"http://127.0.0.1:{ready['port']}/bot",
+            ready["api"],
+            ready["loop"],
+            ready["state"],
+            ready["log"],
         )
     finally:
         ready["loop"].call_soon_threadsafe(ready["loop"].stop)
