@@ -14,6 +14,11 @@ imported) for the Python heap's peak, so peak RSS and peak heap are that backend
 logs its questions behind its replies (see bot/db/activity.py); writing what is still queued
 after the last wave is timed too. Nothing is asserted; the echo bot (a MessageHandler that
 replies with the text, over the same in-process Bot API) is the baseline.
+
+With PostgreSQL, one more row: two bot processes on one database (as behind one webhook), each
+with half the users, started together once both have warmed up; their updates per second over
+the span from the common start to the last one's end, against one process's over its own span
+(the same users and waves, the same way of driving updates), in the same rounds.
 """
 
 # ruff: noqa: E402  (imports follow the sys.path fix below)
@@ -51,20 +56,25 @@ FIRST_USER = 10_000
 # The baselines: python-telegram-bot's own cost of answering a text, first with the text back,
 # then with what every answer of ours is (HTML and two inline buttons) but nothing computed.
 ECHOES = ("echo", "echo-buttons")
+PAIR = "postgresql, 2 processes"  # two processes on one PostgreSQL database, half the users each
 
 
 # ------------------------------------------------------------------------------ the child
 
 
-def _workload(users: int, waves: int) -> list[list[tuple[int, str, str]]]:
-    """waves × users of (user id, language, question); user i always asks in LANGS[i % 3]."""
+def _workload(users: int, waves: int, offset: int = 0) -> list[list[tuple[int, str, str]]]:
+    """waves × users of (user id, language, question); user i always asks in LANGS[i % 3];
+    ids from FIRST_USER + offset (two processes serve different users)."""
     import yaml
 
     devset = yaml.safe_load(DEVSET.read_text(encoding="utf-8"))
     by_lang = {lang: [str(i["q"]) for i in devset if i["lang"] == lang] for lang in LANGS}
-    rng = random.Random(SEED)
+    rng = random.Random(SEED + offset)
     return [
-        [(FIRST_USER + u, LANGS[u % 3], rng.choice(by_lang[LANGS[u % 3]])) for u in range(users)]
+        [
+            (FIRST_USER + offset + u, LANGS[u % 3], rng.choice(by_lang[LANGS[u % 3]]))
+            for u in range(users)
+        ]
         for _ in range(waves)
     ]
 
@@ -133,7 +143,14 @@ def _logged_questions(database_url: str) -> int:
         engine.dispose()
 
 
-async def _drive(kind: str, database_url: str | None, users: int, waves: int) -> dict[str, Any]:
+async def _drive(
+    kind: str,
+    database_url: str | None,
+    users: int,
+    waves: int,
+    offset: int = 0,
+    barrier: bool = False,
+) -> dict[str, Any]:
     import logging
 
     from telegram import Update
@@ -148,7 +165,8 @@ async def _drive(kind: str, database_url: str | None, users: int, waves: int) ->
 
     logging.getLogger().addHandler(Count(logging.WARNING))
     api, app = _build(kind, database_url)
-    workload = _workload(users, waves + 1)  # the first wave warms up (users are created)
+    # The first wave warms up (users are created).
+    workload = _workload(users, waves + 1, offset)
     times: list[float] = []
     wall = 0.0
     clock = time.perf_counter
@@ -168,6 +186,10 @@ async def _drive(kind: str, database_url: str | None, users: int, waves: int) ->
             if number == 0:
                 await asyncio.gather(*(app.process_update(u) for u in updates))
                 times.clear()
+                if barrier:  # warmed up: wait for the parent's word, so both start together
+                    print("ready", flush=True)
+                    await asyncio.to_thread(sys.stdin.readline)
+                started = time.time()
                 continue
             t0 = clock()  # the whole wave arrives now, as a burst from getUpdates would
             await asyncio.gather(*(one(u, t0) for u in updates))
@@ -179,10 +201,13 @@ async def _drive(kind: str, database_url: str | None, users: int, waves: int) ->
             t0 = clock()
             await recorder.flush()
             wall += clock() - t0
-    replies = sum(len(api.messages(FIRST_USER + u)) for u in range(users))
+        ended = time.time()
+    replies = sum(len(api.messages(FIRST_USER + offset + u)) for u in range(users))
     return {
         "times": times,
         "wall": wall,
+        "started": started,  # wall-clock seconds: comparable between processes
+        "ended": ended,
         "replies": replies,
         "sent": users * (waves + 1),
         "logged": _logged_questions(database_url) if database_url else None,
@@ -192,7 +217,15 @@ async def _drive(kind: str, database_url: str | None, users: int, waves: int) ->
     }
 
 
-def child(kind: str, database_url: str | None, users: int, waves: int, trace: bool) -> None:
+def child(
+    kind: str,
+    database_url: str | None,
+    users: int,
+    waves: int,
+    trace: bool,
+    offset: int = 0,
+    barrier: bool = False,
+) -> None:
     """Run one backend and print its figures as one JSON line."""
     import resource
     import tracemalloc
@@ -201,7 +234,7 @@ def child(kind: str, database_url: str | None, users: int, waves: int, trace: bo
         tracemalloc.start()
     import asyncio
 
-    result = asyncio.run(_drive(kind, database_url, users, waves))
+    result = asyncio.run(_drive(kind, database_url, users, waves, offset, barrier))
     result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if trace:
         result["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
@@ -257,6 +290,74 @@ def run_child(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def run_pair(postgres: str, users: int, waves: int) -> dict[str, Any]:
+    """Two fresh processes on one new PostgreSQL database, half the users each, started
+    together after both warmed up; their figures combined (rate over the common span)."""
+    from bot.db import migrate
+
+    half = users // 2
+    with database("postgresql", postgres) as url, tempfile.TemporaryFile("w+") as errors:
+        assert url
+        migrate.upgrade(url)  # once, before both (each would wait for the other's lock)
+        children = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--child",
+                    "bot",
+                    "--users",
+                    str(half),
+                    "--waves",
+                    str(waves),
+                    "--database",
+                    url,
+                    "--offset",
+                    str(n * half),
+                    "--barrier",
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                cwd=ROOT,
+            )
+            for n in range(2)
+        ]
+        for process in children:
+            assert process.stdout is not None
+            if process.stdout.readline().strip() != "ready":
+                process.wait()
+                errors.seek(0)
+                raise SystemExit(f"{PAIR} failed:\n{errors.read()[-3000:]}")
+        for process in children:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        runs: list[dict[str, Any]] = []
+        for process in children:
+            out, _ = process.communicate()
+            if process.returncode != 0:
+                errors.seek(0)
+                raise SystemExit(f"{PAIR} failed:\n{errors.read()[-3000:]}")
+            runs.append(json.loads(out.strip().splitlines()[-1]))
+        logged = _logged_questions(url)
+    span = max(r["ended"] for r in runs) - min(r["started"] for r in runs)
+    return {
+        "times": [t for r in runs for t in r["times"]],
+        "wall": span,
+        "started": min(r["started"] for r in runs),
+        "ended": max(r["ended"] for r in runs),
+        "replies": sum(r["replies"] for r in runs),
+        "sent": sum(r["sent"] for r in runs),
+        "logged": logged,
+        "batches": sum(r["batches"] for r in runs),
+        "problems": [p for r in runs for p in r["problems"]][:3],
+        "problem_count": sum(r["problem_count"] for r in runs),
+        "maxrss_mb": max(r["maxrss_mb"] for r in runs),
+    }
+
+
 def _p99(times: Sequence[float]) -> float:
     ordered = sorted(times)
     return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
@@ -266,13 +367,19 @@ def _rate(run: dict[str, Any]) -> float:
     return len(run["times"]) / run["wall"]
 
 
+def _span_rate(run: dict[str, Any]) -> float:
+    # From the (common) start of the timed waves to the last process's end, building the
+    # updates between waves included: the same measure for one process and for two.
+    return len(run["times"]) / (run["ended"] - run["started"])
+
+
 def parent(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     postgres = args.postgres or os.environ.get(POSTGRES_ENV) or None
     users = args.users
     waves = args.waves or (3 if args.quick else 20)
     trace_waves = max(1, waves // 4)
-    backends = [*ECHOES, "sqlite"] + (["postgresql"] if postgres else [])
+    backends = [*ECHOES, "sqlite"] + (["postgresql", PAIR] if postgres else [])
     rounds = 1 if args.quick else args.rounds
     # The backends take turns, round after round, so that a slow minute of a shared machine
     # falls on all of them; each backend's row is its median round.
@@ -280,11 +387,19 @@ def parent(args: argparse.Namespace) -> None:
     for number in range(rounds):
         for backend in backends:
             print(f"  round {number + 1}/{rounds}: {backend} …", file=sys.stderr, flush=True)
-            runs[backend].append(run_child(backend, postgres, users, waves, trace=False))
+            if backend == PAIR:
+                assert postgres
+                runs[backend].append(run_pair(postgres, users, waves))
+            else:
+                runs[backend].append(run_child(backend, postgres, users, waves, trace=False))
     results = {}
     for backend in backends:
         timed = sorted(runs[backend], key=_rate)[len(runs[backend]) // 2]
-        traced = None if args.quick else run_child(backend, postgres, users, trace_waves, True)
+        traced = (
+            None
+            if args.quick or backend == PAIR
+            else run_child(backend, postgres, users, trace_waves, True)
+        )
         results[backend] = (timed, traced)
 
     total = users * waves
@@ -317,6 +432,7 @@ def parent(args: argparse.Namespace) -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     echo_rate, shaped_rate = (_rate(results[name][0]) for name in ECHOES)
     labels = {
+        PAIR: f"iuc-bot, {PAIR} on one database (updates/s over their common span)",
         "echo": "echo (baseline)",
         "echo-buttons": "echo as HTML with 👍/👎 buttons (an answer's shape)",
     }
@@ -357,7 +473,22 @@ def parent(args: argparse.Namespace) -> None:
                 f"{timed['batches']:,} transactions by the activity recorder "
                 f"({timed['sent'] / timed['batches']:.0f} per commit on average)."
             )
-    if not postgres:
+    if postgres:
+        pairs = [
+            _span_rate(two) / _span_rate(one)
+            for one, two in zip(runs["postgresql"], runs[PAIR], strict=True)
+        ]
+        one_rate = statistics.median(_span_rate(r) for r in runs["postgresql"])
+        two_rate = statistics.median(_span_rate(r) for r in runs[PAIR])
+        print(
+            f"\nTwo processes on one PostgreSQL database against one process (updates/s over "
+            f"the span from the common start to the last end; medians of {rounds} round(s)): "
+            f"one process {one_rate:,.0f}/s, two processes {two_rate:,.0f}/s, ratio "
+            f"{statistics.median(pairs):.2f}× (round by round: "
+            f"{', '.join(f'{r:.2f}×' for r in pairs)}); {os.cpu_count()} CPUs shared with "
+            "the database server."
+        )
+    else:
         print(f"\nPostgreSQL skipped: set {POSTGRES_ENV} or pass --postgres URL.")
     print(
         "\nChecks: every update got a reply and every question was logged"
@@ -379,9 +510,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--child", choices=(*ECHOES, "bot"), help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--barrier", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child, args.database, args.users, args.waves, args.trace)
+        options = (args.users, args.waves, args.trace, args.offset, args.barrier)
+        child(args.child, args.database, *options)
     else:
         parent(args)
     return 0

@@ -119,10 +119,13 @@ class AdvisorySeat:
                 return
 
     async def _give_back(self, connection: AsyncConnection) -> None:
+        # Whatever state the connection is in (broken, or its check cut short), closing it
+        # ends the session, and the server releases the lock with it.
         try:
             await connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
-        except SQLAlchemyError:
-            pass  # a broken connection: the server released the lock with it
+        except Exception:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()  # the session, and with it the lock, ends
         finally:
-            with contextlib.suppress(SQLAlchemyError):
+            with contextlib.suppress(Exception):
                 await connection.close()

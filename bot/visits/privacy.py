@@ -107,6 +107,7 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
     written = await session.scalars(
         select(Broadcast.id).where(Broadcast.author_id == telegram_id).order_by(Broadcast.id)
     )
+    flood = await session.get(FloodMark, telegram_id, populate_existing=True)
     return {
         "telegram_id": telegram_id,
         "user": None
@@ -154,6 +155,11 @@ async def personal_data(session: AsyncSession, telegram_id: int) -> dict[str, An
             for r in received
         ],
         "broadcasts_written": list(written),
+        # Flood control's bookkeeping (PostgreSQL): seconds since 1970 when they may next
+        # write without counting against the limit, and the end of a pause.
+        "flood_control": None
+        if flood is None
+        else {"tat": flood.tat, "paused_until": flood.paused_until},
     }
 
 
