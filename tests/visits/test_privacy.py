@@ -125,6 +125,7 @@ async def test_forget_withdraws_then_erases_the_person(sessions: Sessions, now: 
         "handoffs": [],
         "broadcasts_received": [],
         "broadcasts_written": [],
+        "flood_control": None,
     }
     assert bob["registrations"][0]["full_name"] == "Bob Smith"
     assert (await visit_row(sessions, visit_id)).held == 1
