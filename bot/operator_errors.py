@@ -37,17 +37,30 @@ def database_url(env: Mapping[str, str]) -> str:
     return (env.get("DATABASE_URL") or "").strip() or DEFAULT_DATABASE_URL
 
 
-def _database(exc: BaseException, env: Mapping[str, str]) -> str | None:
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+# insufficient_privilege: the role may connect but not create the tables, as on PostgreSQL 15
+# and later in a database that another role owns; anything else of ProgrammingError is a bug.
+_PRIVILEGE_SQLSTATE = "42501"
 
-    # OperationalError: the server refused, the password was wrong, the file cannot be opened;
-    # InterfaceError: the connection broke under the driver.
-    if not isinstance(exc, OperationalError | InterfaceError) or not isinstance(exc, DBAPIError):
-        return None
+
+def _database(exc: BaseException, env: Mapping[str, str]) -> str | None:
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
+
     from bot.db.url import mask_password
 
     url = database_url(env)
     shown = mask_password(url)
+    if isinstance(exc, ProgrammingError) and not url.startswith("sqlite"):
+        if getattr(exc.orig, "sqlstate", None) != _PRIVILEGE_SQLSTATE:
+            return None
+        return (
+            f"the database {shown} cannot be used: {_first_line(str(exc.orig))}. The user in "
+            "DATABASE_URL must own the database (createdb --owner=<user>) or be granted CREATE "
+            "on its schema public."
+        )
+    # OperationalError: the server refused, the password was wrong, the file cannot be opened;
+    # InterfaceError: the connection broke under the driver.
+    if not isinstance(exc, OperationalError | InterfaceError) or not isinstance(exc, DBAPIError):
+        return None
     if url.startswith("sqlite"):
         return _sqlite(url, shown, exc)
     reason = _first_line(str(exc.orig)) if exc.orig is not None else "no reason given"

@@ -105,6 +105,40 @@ def test_db_upgrade_with_a_wrong_postgresql_user() -> None:
     assert "DATABASE_URL" in line
 
 
+def test_db_upgrade_by_a_user_who_does_not_own_the_postgresql_database() -> None:
+    """PostgreSQL 15 and later: a database created by the superuser, not given to the bot's
+    role, lets that role connect but not create the tables."""
+    base = os.environ.get("TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from bot.db.url import sync_url
+    from tests.db.conftest import temporary_postgres_database
+
+    role = f"iuc_guest_{os.getpid()}"
+    admin = create_engine(sync_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'pa55word'"))
+        with temporary_postgres_database(base) as owned_by_admin:
+            url = make_url(owned_by_admin).set(username=role, password="pa55word")
+            done = iuc_bot("db", "upgrade", DATABASE_URL=url.render_as_string(False))
+        with admin.connect() as connection:
+            major = connection.execute(text("SHOW server_version_num")).scalar_one()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()
+    if int(major) < 150000:
+        pytest.skip("before PostgreSQL 15 every role may create tables in schema public")
+    line = one_line(done)
+    assert url.render_as_string(hide_password=True) in line
+    assert "permission denied for schema public" in line
+    assert "createdb --owner=" in line
+
+
 def test_run_with_postgresql_unreachable(bot_api: str) -> None:
     url = REFUSED_PG.format(port=free_port())
     done = iuc_bot("run", DATABASE_URL=url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=bot_api)
