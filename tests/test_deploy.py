@@ -15,7 +15,8 @@ import yaml
 
 from bot.config import PROJECT_DIR, Settings
 from tests.httpapi import http_bot_api
-from tests.test_observe import TOKEN, RunningBot, until
+from tests.processes import until
+from tests.test_observe import TOKEN, RunningBot
 
 DOCKERFILE = PROJECT_DIR / "Dockerfile"
 COMPOSE = PROJECT_DIR / "docker-compose.yml"

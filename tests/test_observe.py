@@ -8,10 +8,8 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,31 +20,10 @@ from bot.logs import JsonFormatter
 from bot.observe.metrics import Counter, Histogram, Registry
 from bot.observe.updates import user_hash
 from tests.httpapi import HttpBotApi, http_bot_api
+from tests.processes import free_port, iuc_bot_command, until
 
 TOKEN = "4839574812:SECRETsecretSECRETsecret_-42"
 QUESTION = "When was the partnership agreement signed?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def iuc_bot_command() -> list[str]:
-    script = Path(sys.executable).with_name("iuc-bot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-
-
-def until(check, what: str, limit: float = 120.0):
-    """Poll check() until it returns something truthy; a bound, not a speed assertion."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def get(url: str) -> tuple[int, str, str]:

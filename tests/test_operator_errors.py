@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port
+
 TOKEN = "4839574812:SECRETsecretSECRETsecret_-42"
 SECRETS = (TOKEN, TOKEN.split(":")[1], "SECRETsecret", "pa55word")
 LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING) ")
@@ -51,13 +53,6 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
     assert not any(" ERROR " in record or " CRITICAL " in record for record in logged)
     assert line.startswith("iuc-bot: ")
     return line
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

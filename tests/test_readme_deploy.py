@@ -31,7 +31,8 @@ from bot.config import PROJECT_DIR
 from bot.db import migrate
 from bot.db.url import sync_url
 from tests.httpapi import http_bot_api
-from tests.test_observe import TOKEN, until
+from tests.processes import until
+from tests.test_observe import TOKEN
 
 README = PROJECT_DIR / "README.md"
 QUESTION = "When was the agreement signed?"

@@ -16,7 +16,8 @@ from bot.db.url import mask_password
 from tests.db.conftest import POSTGRES_ENV, temporary_postgres_database
 from tests.db.proxy import Proxy
 from tests.httpapi import http_bot_api
-from tests.test_observe import TOKEN, RunningBot, free_port, until
+from tests.processes import free_port, until
+from tests.test_observe import TOKEN, RunningBot
 
 
 class StderrLines:

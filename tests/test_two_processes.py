@@ -14,10 +14,7 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,8 +38,10 @@ from bot.db.session import make_engine, make_sessionmaker
 from bot.db.url import sync_url
 from bot.localapi import SentMessage
 from bot.visits import service
+from tests import processes
 from tests.bot.visiting import ANSWERS, QUESTION, STEPS, label
 from tests.httpapi import Call, HttpBotApi, http_bot_api
+from tests.processes import free_port, iuc_bot_command
 from tests.visits.factory import answers, visit_fields
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
@@ -68,25 +67,8 @@ T = TypeVar("T")
 
 
 def until(check: Callable[[], T], what: str, limit: float = WAIT) -> T:
-    """Poll check() until it returns something truthy; a bound, not a speed assertion."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def iuc_bot_command() -> list[str]:
-    script = Path(sys.executable).with_name("iuc-bot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+    """`processes.until` with this module's bound, polling often (messages come fast)."""
+    return processes.until(check, what, limit, every=0.1)
 
 
 @dataclass

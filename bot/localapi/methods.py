@@ -142,32 +142,20 @@ def send_document(api: LocalBotApi, params: JSON, files: Files) -> JSON:
     """Stores an uploaded (or re-sent) document with its caption."""
     chat_id = chat_id_of(api, params, sending=True)
     filename, content, mime_type = document_of(api, params, files)
-    plain, entities = render(
-        params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
-    )
-    if len(plain) > MAX_CAPTION:
-        raise bad_request("message caption is too long")
-    markup = reply_markup_of(params)
+    caption = _caption(params)  # checked before the file is stored
     api.file_seq += 1
     file_id = f"BOTDOC{api.file_seq:06d}"
     api.files[file_id] = (filename, content, mime_type)
-    message = api.add_message(
-        SentMessage(
-            chat_id=chat_id,
-            message_id=api.new_message_id(chat_id),
-            date=api.now(),
-            text=params.get("caption"),
-            parse_mode=params.get("parse_mode"),
-            plain=plain,
-            entities=entities,
-            reply_markup=markup,
-            filename=filename,
-            content=content,
-            mime_type=mime_type,
-            file_id=file_id,
-        )
+    return _file_message(
+        api,
+        chat_id,
+        params,
+        caption,
+        filename=filename,
+        content=content,
+        mime_type=mime_type,
+        file_id=file_id,
     )
-    return api.message_json(chat_id, message.message_id)
 
 
 @method("sendPhoto")
@@ -177,11 +165,24 @@ def send_photo(api: LocalBotApi, params: JSON, files: Files) -> JSON:
     ref = params.get("photo")
     if not isinstance(ref, str) or ref not in api.files:
         raise bad_request("wrong file identifier/HTTP URL specified")
+    return _file_message(api, chat_id, params, _caption(params), file_id=ref, photo=True)
+
+
+def _caption(params: JSON) -> tuple[str, list[JSON]]:
+    """A file message's caption as the reader sees it, and its entities; too long: refused."""
     plain, entities = render(
         params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
     )
     if len(plain) > MAX_CAPTION:
         raise bad_request("message caption is too long")
+    return plain, entities
+
+
+def _file_message(
+    api: LocalBotApi, chat_id: int, params: JSON, caption: tuple[str, list[JSON]], **file: Any
+) -> JSON:
+    """A file message (document or photo) with the call's caption and keyboard, stored."""
+    plain, entities = caption
     markup = reply_markup_of(params)
     message = api.add_message(
         SentMessage(
@@ -193,8 +194,7 @@ def send_photo(api: LocalBotApi, params: JSON, files: Files) -> JSON:
             plain=plain,
             entities=entities,
             reply_markup=markup,
-            file_id=ref,
-            photo=True,
+            **file,
         )
     )
     return api.message_json(chat_id, message.message_id)

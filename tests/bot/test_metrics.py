@@ -5,7 +5,6 @@ from the operations server, the text checked by a strict parser of Prometheus' t
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from tests.bot.harness import Harness, run_bot, unreachable
 from tests.bot.outboxing import FAST
 from tests.bot.test_broadcast_compose import COORDINATOR, READERS
 from tests.bot.test_broadcast_send import compose_and_send, reported
+from tests.processes import free_port
 
 # --- a strict reader of the text exposition format ---------------------------------------------
 
@@ -126,12 +126,6 @@ def test_the_parser_refuses_what_the_format_does_not_allow() -> None:
 
 
 # --- the scrape ----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

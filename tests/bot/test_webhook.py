@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,17 +12,11 @@ import pytest
 
 from bot.kb.answer import QuestionAnswerer
 from tests.bot.harness import Harness, run_bot
+from tests.processes import free_port
 
 SECRET = "s3cret"
 PATH = "telegram/hook"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
