@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.kb.analyze import Analyzer
 from bot.kb.answer import QuestionAnswerer
 from bot.kb.model import KnowledgeBase
 
@@ -68,6 +69,27 @@ def test_a_fact_that_does_give_the_attribute_still_answers(kb: KnowledgeBase) ->
     assert qa.ask("kto riadi projekt", "sk").entry == "department-strategy-projects.role"
     # "počas" (during) is not "počasie" (weather): concept words match their inflections.
     assert qa.ask("co robili japonci pocas navstevy v bratislave", "sk").answered
+
+
+# Everyday Slovak words that inflection matching must not read as a concept or a thing of the
+# knowledge base: each was once read as one ("vedieť", to know, as "vedie", leads).
+PLAIN_SLOVAK = (
+    "vediet vedieť viem vie vedia chcem chce chcel by som rad robili povedat hovorili pocas "
+    "teraz potom este len tiez vlastne hlavne najma celkom naozaj mozno urcite vsetko nieco "
+    "skusenost vymena cislo prace uloha projekt"
+)
+
+
+@pytest.mark.parametrize("word", PLAIN_SLOVAK.split())
+def test_everyday_slovak_words_are_no_concepts(kb: KnowledgeBase, word: str) -> None:
+    tokens = Analyzer(kb).analyze(word)
+    assert not [t for t in tokens if t[0] in "@#"], (word, tokens)
+
+
+def test_i_want_to_know_does_not_hide_the_question(kb: KnowledgeBase) -> None:
+    qa = QuestionAnswerer(kb)
+    answer = qa.ask("chcem vediet kedy bolo stretnutie v tokorozawe", "sk")
+    assert answer.entry == "meeting-2019-tokorozawa.when"
 
 
 @pytest.mark.parametrize(
