@@ -21,6 +21,8 @@ INTENT_WEIGHT = 2.0
 SPECIFIC_SHARE = 0.2
 KANA_WEIGHT = 0.3  # hiragana runs are mostly grammar
 COMMON_POSTINGS = 1000  # entries; only knowledge bases far bigger than the shipped one reach it
+# Concepts every item of Bratislava's list of interests answers: it is what it wants to learn.
+INTEREST_CONCEPTS = frozenset({"@area", "@learn"})
 FUZZY_PREFILTER = 0.6  # Indel similarity that a word must reach before the finer comparison
 
 
@@ -69,6 +71,10 @@ class Index:
                             postings[tok].add(entry)
                         related.update(t for t in toks if t[0] in "@#")
             postings[f"#{fact.record}"].add(entry)
+            if record.collection == "interests":
+                # An item of what Bratislava wants to learn is an area of interest: "is
+                # traditional architecture among its interests?" asks for that item.
+                related.update(INTEREST_CONCEPTS)
             if record.collection == "events":
                 for role in _event_places(kb, record):
                     postings[role].add(entry)
