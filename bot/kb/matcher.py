@@ -11,6 +11,7 @@ close race is offered as suggestions, never guessed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,11 @@ INTENT_PENALTY = 0.7
 RECORD_PENALTY = 0.8
 
 Outcome = Literal["answer", "suggest", "unknown"]
+
+# Where one clause of a question ends and another begins: a question or exclamation mark, a
+# dash or a colon between words, a comma ("…for my boss - when was…"); not a full stop, which
+# also ends "prof." and "tel.".
+_CLAUSE_BREAK = re.compile(r"[?!？！。]+|\s[-–—]+\s|[:;,]\s")
 
 # Fitted by `python -m bot.kb.calibrate` (see bot/kb/decision.py); refit after large changes
 # to the knowledge base.
@@ -117,7 +123,32 @@ class Matcher:
                 plain = self._decide(question, rest, lang)
                 if plain.outcome == "answer":
                     return plain
-        return self._decide(question, query, lang)
+        whole = self._decide(question, query, lang)
+        if whole.outcome == "answer" or extra:
+            return whole
+        return self._clause(question, lang) or whole
+
+    def _clause(self, question: str, lang: str | None) -> Match | None:
+        """The one clause that is a question the others only lead up to, decided alone.
+
+        "I'm writing a memo for my boss - when was the agreement signed?": the preamble's
+        words, which no fact has, make the whole a poor match for any fact. A clause is
+        answered alone only when every other clause names nothing the knowledge base knows
+        (no concept, record or kind of question): "were the plans finished? what was the
+        result?" asks two things, and the first is not the whole question.
+        """
+        clauses = [c for c in _CLAUSE_BREAK.split(question) if c.strip()]
+        if len(clauses) < 2:
+            return None
+        analyzed = [self.analyzer.analyze(c) for c in clauses]
+        known = [i for i, toks in enumerate(analyzed) if any(t[0] in "@#" for t in toks)]
+        if len(known) != 1:
+            return None
+        (i,) = known
+        if all(t[0] == "#" for t in analyzed[i]):
+            return None  # names only: the other clauses ask something of them
+        match = self._decide(clauses[i], analyzed[i], lang)
+        return match if match.outcome == "answer" else None
 
     def _decide(self, question: str, query: list[str], lang: str | None) -> Match:
         """Score the facts against the question's tokens and decide."""

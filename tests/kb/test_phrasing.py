@@ -137,3 +137,13 @@ def test_a_citys_administration_is_read_as_the_city(
 ) -> None:
     # The City of Tokorozawa has no facts of its own: those about Tokorozawa answer for it.
     assert QuestionAnswerer(kb).ask(question, "en").entry == entry
+
+
+def test_a_preamble_does_not_hide_the_question(kb: KnowledgeBase) -> None:
+    qa = QuestionAnswerer(kb)
+    question = "I'm writing our annual report - when was the deal signed?"
+    assert qa.ask(question, "en").entry == "bratislava-tokorozawa-agreement.signed"
+    # Two things asked: the first clause alone is not the question.
+    assert not qa.ask("did the visit to Tokorozawa go well? what were the results?", "en").answered
+    # "tel." ends no clause: the phone number asked of prof. Schreurs is not her role.
+    assert qa.ask("tel. cislo na prof. Schreurs", "sk").entry != "schreurs.who"
