@@ -17,6 +17,7 @@ from bot.kb.text import normalize
 from tests.kb.devset import load_devset
 
 PRACTICE = Path(__file__).resolve().parents[2].parent / "shared" / "questions"
+FRESH = Path(__file__).resolve().parents[2] / "tests" / "data" / "fresh"
 
 
 def known(kb: KnowledgeBase) -> dict[str, str]:
@@ -56,6 +57,20 @@ def test_no_practice_question_stands_in_the_knowledge_base(kb: KnowledgeBase, na
         pytest.fail(
             f"{len(found)} question(s) of {name} stand in knowledge/"
             + ("\n" + "\n".join(found) if name == "practice-a.jsonl" else "")
+        )
+
+
+@pytest.mark.parametrize("path", sorted(FRESH.glob("*.jsonl")), ids=lambda p: p.name)
+def test_no_question_of_our_fresh_set_stands_in_the_knowledge_base(
+    kb: KnowledgeBase, path: Path
+) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = overlap(kb, [json.loads(line)["q"] for line in lines if line.strip()])
+    if found:  # the held-out half by count only, as practice-b
+        held = path.name.startswith("held-")
+        pytest.fail(
+            f"{len(found)} question(s) of {path.name} stand in knowledge/"
+            + ("" if held else "\n" + "\n".join(found))
         )
 
 
