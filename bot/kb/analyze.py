@@ -20,6 +20,7 @@ from bot.kb.text import (
     has_slovak_letters,
     is_japanese,
     kana_fold,
+    katakana_spelling,
     normalize,
     runs,
     script_of,
@@ -170,7 +171,9 @@ class Analyzer:
         # Katakana words the knowledge base writes, to split compounds users write as one
         # (スマートエコシティ for スマート・エコシティ).
         self._katakana = frozenset(
-            run for script, run in known_runs if script == "kata" and len(run) >= 2
+            katakana_spelling(run)
+            for script, run in known_runs
+            if script == "kata" and len(run) >= 2
         )
         self._lang_words: dict[str, set[str]] = defaultdict(set)
         for lang in kb.languages:

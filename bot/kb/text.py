@@ -116,6 +116,20 @@ def runs(text: str) -> list[tuple[str, str]]:
     return [(s, r) for s, r in result if s != "other"]
 
 
+# Loanwords are written several ways (イニシアティブ and イニシアチブ, コーディネーター and
+# コーディネータ, ヴァ and バ): katakana tokens are compared in one spelling.
+_KATA_VARIANTS = (("ティ", "チ"), ("ディ", "ジ"), ("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"))
+_KATA_VARIANTS += (("ヴォ", "ボ"), ("ヴ", "ブ"))
+
+
+def katakana_spelling(run: str) -> str:
+    """One spelling of a katakana word: see `_KATA_VARIANTS`; no final long-vowel mark."""
+    for variant, plain in _KATA_VARIANTS:
+        if variant in run:
+            run = run.replace(variant, plain)
+    return run.rstrip("ー") or run
+
+
 def tokens(text: str) -> list[str]:
     """Tokens of normalized text: Latin words; kanji as bigrams; kana runs whole.
 
@@ -131,6 +145,8 @@ def tokens(text: str) -> list[str]:
     for script, run in runs(text):
         if script == "kanji" and len(run) > 2:
             out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        elif script == "kata":
+            out.append(katakana_spelling(run))
         else:
             out.append(run)
     return out

@@ -147,3 +147,12 @@ def test_a_preamble_does_not_hide_the_question(kb: KnowledgeBase) -> None:
     assert not qa.ask("did the visit to Tokorozawa go well? what were the results?", "en").answered
     # "tel." ends no clause: the phone number asked of prof. Schreurs is not her role.
     assert qa.ask("tel. cislo na prof. Schreurs", "sk").entry != "schreurs.who"
+
+
+def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeBase) -> None:
+    from bot.kb.text import katakana_spelling
+
+    assert katakana_spelling("イニシアティブ") == katakana_spelling("イニシアチブ")
+    assert katakana_spelling("コーディネーター") == katakana_spelling("コージネータ")
+    analyzer = Analyzer(kb)
+    assert analyzer.analyze("イニシアチブ") == analyzer.analyze("イニシアティブ")
