@@ -63,6 +63,12 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
         ("東京会合の成果は", "tokyo"),
         ("aké bude počasie v Bratislave", "bratislava"),
         ("write a poem about Tokorozawa", "tokorozawa"),
+        # Who pays is recorded, how much is not; the Tokyo meeting's agenda neither.
+        ("how much money did the EC spend on the flights", "cost"),
+        ("koľko stála cesta delegácie do Japonska", "cost"),
+        ("渡航費はいくらかかりましたか", "cost"),
+        ("what was on the agenda in Tokyo", "tokyo"),
+        ("o čom sa rokovalo v Tokiu", "tokyo"),
     ],
 )
 def test_what_the_source_never_records_is_not_answered_with_what_it_does(
