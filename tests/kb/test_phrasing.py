@@ -69,6 +69,8 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
         ("渡航費はいくらかかりましたか", "cost"),
         ("what was on the agenda in Tokyo", "tokyo"),
         ("o čom sa rokovalo v Tokiu", "tokyo"),
+        ("what time is it in Tokorozawa right now", "tokorozawa"),
+        ("aký je časový posun medzi Bratislavou a Tokorozawou", "tokorozawa"),
     ],
 )
 def test_what_the_source_never_records_is_not_answered_with_what_it_does(
