@@ -98,7 +98,7 @@ def test_a_fact_that_does_give_the_attribute_still_answers(kb: KnowledgeBase) ->
 PLAIN_SLOVAK = (
     "vediet vedieť viem vie vedia chcem chce chcel by som rad robili povedat hovorili pocas "
     "teraz potom este len tiez vlastne hlavne najma celkom naozaj mozno urcite vsetko nieco "
-    "skusenost vymena cislo prace uloha projekt"
+    "skusenost vymena cislo prace uloha projekt miest miesta ich tam uz"
 )
 
 
