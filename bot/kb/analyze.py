@@ -64,6 +64,17 @@ DELEGATION_WORDS = frozenset(
     | {"officials", "guests", "visitors", "people", "mayor"}
     | {"delegacia", "delegacie", "delegaciu", "zastupcovia", "zastupcov", "zastupca", "hostia"}
 )
+
+
+def _is_delegation(word: str) -> bool:
+    """A word of DELEGATION_WORDS, also mistyped ("delegtion"; not "visit" for "visitors")."""
+    if word in DELEGATION_WORDS:
+        return True
+    return len(word) >= 6 and any(
+        Indel.normalized_similarity(word, d) >= 0.9 for d in DELEGATION_WORDS
+    )
+
+
 _SENT = ("代表", "側", "一行", "訪問団", "使節団", "職員")
 DELEGATION_PARTICLES = (*_SENT, *("の" + p for p in _SENT), "の人")
 
@@ -336,9 +347,9 @@ class Analyzer:
             return [f"@at{token}"]
         if (
             before in FROM_WORDS
-            or before in DELEGATION_WORDS
+            or _is_delegation(before)
             or after.startswith(("から", *DELEGATION_PARTICLES))
-            or after.split(" ", 1)[0] in DELEGATION_WORDS
+            or _is_delegation(after.split(" ", 1)[0])
         ):
             return [f"@from{token}"]
         return []
