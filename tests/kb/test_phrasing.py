@@ -164,3 +164,21 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
     assert katakana_spelling("コーディネーター") == katakana_spelling("コージネータ")
     analyzer = Analyzer(kb)
     assert analyzer.analyze("イニシアチブ") == analyzer.analyze("イニシアティブ")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "entry"),
+    [
+        ("when was the first meeting", "en", "meeting-2018-bratislava.when"),
+        ("kedy bolo druhé stretnutie", "sk", "meeting-2019-tokorozawa.when"),
+        ("最初の会議はいつでしたか", "ja", "meeting-2018-bratislava.when"),
+        ("how many days did the meeting in Tokorozawa take", "en", "meeting-2019-tokorozawa.when"),
+        ("IUC is short for what", "en", "iuc.what"),
+        ("čo znamená skratka IUC", "sk", "iuc.what"),
+        ("IUCの正式名称を教えて", "ja", "iuc.what"),
+    ],
+)
+def test_meetings_by_order_and_what_iuc_stands_for(
+    kb: KnowledgeBase, question: str, lang: str, entry: str
+) -> None:
+    assert QuestionAnswerer(kb).ask(question, lang).entry == entry
