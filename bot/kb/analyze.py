@@ -261,8 +261,11 @@ class Analyzer:
                     found.append(pair)
                     present.add(pair)
         if ADDRESSED in found and any(
-            t != ADDRESSED and t not in INTENTS and t not in self.own_names for t in found
+            t[0] in "@#" and t != ADDRESSED and t not in INTENTS and t not in self.own_names
+            for t in found
         ):
+            # "can you tell me when the agreement was signed" is about the agreement; "what
+            # can you do", with nothing else named, is about the bot.
             found = [t for t in found if t != ADDRESSED]
         return list(dict.fromkeys(found))
 
