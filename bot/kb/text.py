@@ -118,8 +118,10 @@ def runs(text: str) -> list[tuple[str, str]]:
 
 # Loanwords are written several ways (イニシアティブ and イニシアチブ, コーディネーター and
 # コーディネータ, ヴァ and バ): katakana tokens are compared in one spelling.
-_KATA_VARIANTS = (("ティ", "チ"), ("ディ", "ジ"), ("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"))
-_KATA_VARIANTS += (("ヴォ", "ボ"), ("ヴ", "ブ"))
+_KATA_VARIANTS = (
+    *(("ティ", "チ"), ("ディ", "ジ")),
+    *(("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"), ("ヴォ", "ボ"), ("ヴ", "ブ")),  # ヴ last
+)
 
 
 def katakana_spelling(run: str) -> str:
