@@ -174,7 +174,7 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         ("最初の会議はいつでしたか", "ja", "meeting-2018-bratislava.when"),
         ("how many days did the meeting in Tokorozawa take", "en", "meeting-2019-tokorozawa.when"),
         ("IUC is short for what", "en", "iuc.what"),
-        ("čo znamená skratka IUC", "sk", "iuc.what"),
+        ("aký je plný názov IUC", "sk", "iuc.what"),
         ("IUCの正式名称を教えて", "ja", "iuc.what"),
     ],
 )
