@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.config import DEFAULT_DB_TIMEOUT_S
+from bot.db import onehop
 from bot.db.deadline import Deadline, DeadlineSessions, PromptCancelConnection
 from bot.db.url import async_url
 
@@ -69,6 +70,8 @@ def make_engine(
             pool_timeout=SQLITE_POOL_TIMEOUT_S,
         )
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        # Each statement one trip to aiosqlite's thread instead of four (bot/db/onehop.py).
+        event.listen(engine.sync_engine, "connect", onehop.install)
         return engine
     return create_async_engine(
         target,
