@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -78,7 +79,14 @@ def draft_payload(
 def draft_upsert(session: AsyncSession) -> Any:
     """Insert or replace drafts: one statement, for one row or many (telegram_id, kind, step,
     data, updated_at)."""
-    stmt = insert_for(session)(Draft)
+    return _draft_upsert(insert_for(session))
+
+
+@lru_cache(maxsize=4)
+def _draft_upsert(insert: Any) -> Any:
+    # Built once per dialect: every step of a conversation saves its draft, and building the
+    # statement (its `excluded` alias above all) cost more than running it.
+    stmt = insert(Draft)
     # One statement: a second bot process saving the same person's step cannot collide.
     return stmt.on_conflict_do_update(
         index_elements=[Draft.telegram_id, Draft.kind],
