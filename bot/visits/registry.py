@@ -45,7 +45,7 @@ EDITABLE = ("lang", *ANSWER_FIELDS)
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
 
-def _clean_answers(
+def clean_answers(
     visit: Visit, answers: dict[str, Any], window: int = STAY_WINDOW_DAYS
 ) -> dict[str, Any]:
     """Validate a registration's answers against the visit, as register does."""
@@ -93,14 +93,17 @@ async def register(
     now: datetime,
     consent_at: datetime | None = None,
     stay_window: int = STAY_WINDOW_DAYS,
+    visit: Visit | None = None,
 ) -> Registration:
     """Register the person: confirmed while places last, else waitlisted; never over capacity.
 
     `stay_window`: how many days before and after the visit one may arrive and leave.
+    `visit`: the visit as already read in the caller's transaction; else it is read here.
     """
-    visit = await fresh_visit(session, visit_id)
+    if visit is None or visit.id != visit_id:
+        visit = await fresh_visit(session, visit_id)
     check_open(visit, now)
-    answers = _clean_answers(
+    answers = clean_answers(
         visit,
         {
             "lang": lang,
@@ -220,7 +223,7 @@ async def update_registration(
     if visit.status == VisitStatus.PAST or local_today(visit, now) > visit.end_date:
         raise VisitNotOpen(VisitStatus.PAST.value)
     merged = {name: getattr(registration, name) for name in EDITABLE} | fields
-    answers = _clean_answers(visit, merged, stay_window)
+    answers = clean_answers(visit, merged, stay_window)
     changed = {k: v for k, v in answers.items() if k in fields}
     done = await guarded(
         session,

@@ -9,40 +9,97 @@ together are one batch: one read of every draft and visit they need, each step d
 what was read (in arrival order, so two steps of one person see each other), one write, one
 commit. While a batch is written the next one gathers.
 
+Besides the drafts and their visits, a step may ask for more in that one read (`Needs`): visits
+by id (the visit a button chose), the visits open for registration (/register), the visits the
+person holds an active registration for. A step that must write more than its draft (the
+confirmation, which takes a place) gives a `then`: run after the batch's draft writes, in
+arrival order, in the same transaction. A `then` raises only before it has written anything of
+its own (a refusal: that step fails alone); a database error in it fails the whole batch.
+
 Nobody is answered before the commit that holds their step: a failed commit fails every step
 of its batch (the caller keeps the answer for "Try again"); a step whose decision raises fails
 alone and writes nothing.
+
+The statements are built once (module constants, expanding IN lists): building an SQLAlchemy
+statement costs more than the batch's own work.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import bindparam, delete, select, tuple_
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.deadline import DeadlineSessions
-from bot.db.models import MAX_ROW_ID, Draft, Visit
+from bot.db.models import MAX_ROW_ID, Draft, Registration, Visit
+from bot.visits.catalogue import open_visits
 from bot.visits.drafts import draft_payload, draft_upsert
+from bot.visits.rules import ACTIVE_STATUSES
 
 R = TypeVar("R")
 
 
 @dataclass
 class Decision(Generic[R]):
-    """What a step decided: the caller's result, and the draft to save or delete with it."""
+    """What a step decided: the caller's result, and the draft to save or delete with it.
+
+    `then`, if given, runs after the batch's draft writes, in the batch's transaction, and its
+    return value becomes the result (see the module doc for what it may raise).
+    """
 
     result: R
     save: tuple[str, str, dict[str, Any]] | None = None  # (kind, step, data)
     delete: str | None = None  # kind
+    then: Callable[[AsyncSession, R], Awaitable[Any]] | None = None
 
 
-# A step's decision, taken on the person's drafts by kind (copies: not attached to any
-# session) and the visits those drafts are about, by id.
-Decide = Callable[[Mapping[str, Draft], Mapping[int, Visit]], Decision[Any]]
+@dataclass(frozen=True)
+class Needs:
+    """What a step's decision reads besides the person's drafts and the visits they name."""
+
+    visits: tuple[int, ...] = ()  # visits by id (out-of-range ids are simply not found)
+    registered: bool = False  # the visits the person holds an active registration for
+    open_on: date | None = None  # the visits open for registration on that day
+
+
+@dataclass
+class Read:
+    """What a step's decision is taken on, all read in the batch's transaction.
+
+    drafts: the person's drafts by kind (copies: not attached to any session); visits: the
+    visits those drafts name and those asked for, by id; registered: the visits the person holds
+    an active registration for (when asked); open_visits: the visits open for registration on
+    the day asked, soonest first (when asked).
+    """
+
+    drafts: Mapping[str, Draft]
+    visits: Mapping[int, Visit]
+    registered: frozenset[int] = frozenset()
+    open_visits: Sequence[Visit] = ()
+
+
+Decide = Callable[[Read], Decision[Any]]
+
+_NO_NEEDS = Needs()
+_ACTIVE = [s.value for s in ACTIVE_STATUSES]
+_IDS = bindparam("ids", expanding=True)
+_DRAFTS = select(Draft.telegram_id, Draft.kind, Draft.step, Draft.data).where(
+    Draft.telegram_id.in_(_IDS)
+)
+_VISITS = (
+    select(Visit)
+    .where(Visit.id.in_(bindparam("visit_ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
+_REGISTERED = select(Registration.telegram_id, Registration.visit_id).where(
+    Registration.telegram_id.in_(_IDS), Registration.status.in_(_ACTIVE)
+)
 
 
 @dataclass
@@ -50,6 +107,7 @@ class _Step:
     telegram_id: int
     decide: Decide
     future: asyncio.Future[Any]
+    needs: Needs = field(default_factory=Needs)
 
 
 class StepCommits:
@@ -65,11 +123,11 @@ class StepCommits:
         self._queued: list[_Step] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def __call__(self, telegram_id: int, decide: Decide) -> Any:
-        """The result of `decide`, once its decision is committed (or its exception)."""
+    async def __call__(self, telegram_id: int, decide: Decide, needs: Needs = _NO_NEEDS) -> Any:
+        """The result of `decide` (or of its `then`), once committed (or its exception)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._queued.append(_Step(telegram_id, decide, future))
+        self._queued.append(_Step(telegram_id, decide, future, needs))
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._drain(), name="conversation steps")
         return await future
@@ -101,39 +159,46 @@ class StepCommits:
     async def _write(self, steps: list[_Step]) -> list[Any]:
         ids = list(dict.fromkeys(s.telegram_id for s in steps))
         results: list[Any] = []
+        thens: list[tuple[int, Callable[[AsyncSession, Any], Awaitable[Any]]]] = []
         async with self.sessions().begin() as session:
-            rows = await session.execute(
-                select(Draft.telegram_id, Draft.kind, Draft.step, Draft.data).where(
-                    Draft.telegram_id.in_(ids)
-                )
-            )
             drafts: dict[int, dict[str, Draft]] = {}
-            for who, kind, step, data in rows:
+            for who, kind, step, data in await session.execute(_DRAFTS, {"ids": ids}):
                 drafts.setdefault(who, {})[kind] = Draft(
                     telegram_id=who, kind=kind, step=step, data=data
                 )
+            registered: dict[int, set[int]] = {}
+            if any(s.needs.registered for s in steps):
+                asking = list(dict.fromkeys(s.telegram_id for s in steps if s.needs.registered))
+                for who, about in await session.execute(_REGISTERED, {"ids": asking}):
+                    registered.setdefault(who, set()).add(about)
             visit_ids = {
                 about
                 for mine in drafts.values()
                 for d in mine.values()
                 if (about := _visit_of(d)) is not None
-            }
+            } | {about for s in steps for about in s.needs.visits if 0 < about <= MAX_ROW_ID}
             visits: dict[int, Visit] = {}
             if visit_ids:
-                found = await session.scalars(
-                    select(Visit)
-                    .where(Visit.id.in_(visit_ids))
-                    .execution_options(populate_existing=True)
-                )
+                found = await session.scalars(_VISITS, {"visit_ids": sorted(visit_ids)})
                 visits = {v.id: v for v in found}
+            listed: dict[date, list[Visit]] = {}
+            for day in dict.fromkeys(s.needs.open_on for s in steps if s.needs.open_on):
+                assert day is not None
+                listed[day] = await open_visits(session, day)
             # The newest decision per (person, kind): a second step of one person in the batch
             # was decided on the first one's draft and supersedes it.
             writes: dict[tuple[int, str], dict[str, Any] | None] = {}
             now = self.clock()
-            for step in steps:
+            for index, step in enumerate(steps):
                 mine = drafts.setdefault(step.telegram_id, {})
+                read = Read(
+                    dict(mine),
+                    visits,
+                    frozenset(registered.get(step.telegram_id, ())),
+                    listed.get(step.needs.open_on, ()) if step.needs.open_on else (),
+                )
                 try:
-                    decision = step.decide(dict(mine), visits)
+                    decision = step.decide(read)
                     if decision.save is not None:
                         kind, name, data = decision.save
                         row = draft_payload(kind, name, data)
@@ -154,6 +219,8 @@ class StepCommits:
                     results.append(exc)
                     continue
                 results.append(decision.result)
+                if decision.then is not None:
+                    thens.append((index, decision.then))
             saved = [row for row in writes.values() if row is not None]
             gone = [key for key, row in writes.items() if row is None]
             if saved:
@@ -162,6 +229,13 @@ class StepCommits:
                 await session.execute(
                     delete(Draft).where(tuple_(Draft.telegram_id, Draft.kind).in_(gone))
                 )
+            for index, then in thens:
+                try:
+                    results[index] = await then(session, results[index])
+                except SQLAlchemyError:
+                    raise  # the transaction may be lost: the whole batch fails
+                except Exception as exc:  # refused before writing: this step alone
+                    results[index] = exc
         return results
 
 

@@ -16,15 +16,18 @@ import pytest
 from sqlalchemy import event, func, select
 
 from bot.db.models import Draft, Registration
+from bot.visits import service
 from tests.bot.harness import Harness, rows
 from tests.bot.visiting import (
     ANSWERS,
+    NOW,
     QUESTION,
     answer_until,
     failing_writes,
     give,
     label,
     open_visit,
+    register,
     start,
 )
 
@@ -143,6 +146,77 @@ async def test_a_commit_that_fails_answers_none_of_its_steps(bot: Harness) -> No
     assert sorted((d.telegram_id, d.step, d.data["full_name"]) for d in drafts) == [
         (who, "organisation", f"Person {who}") for who in people
     ]
+
+
+async def test_register_and_the_visit_chosen_are_steps_of_the_group_commit(bot: Harness) -> None:
+    visit = await open_visit(bot)
+    people = range(301, 311)
+    await _quiet(bot)
+    with transactions(bot) as seen:
+        menus = await asyncio.gather(*(bot.send(who, "/register") for who in people))
+    # Ten people's /register: their drafts and the open visits read together, nothing written.
+    reads = [t for t in seen.committed + seen.rolled_back if any(_on(s, "drafts") for s in t)]
+    assert 1 <= len(reads) < len(people)
+    writes = [s for s in seen.statements() if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert not [s for s in writes if _on(s, "drafts") or _on(s, "registrations")]
+    await _quiet(bot)
+    with transactions(bot) as seen:
+        await asyncio.gather(
+            *(
+                bot.feed(bot.api.callback_update(who, menu.message_id, f"r:visit:{visit.id}"))
+                for who, [menu] in zip(people, menus, strict=True)
+            )
+        )
+    # Their choices: drafts, registrations and the visit read, the first questions written,
+    # fewer commits than people.
+    chose = seen.touching("drafts")
+    assert 1 <= len(chose) < len(people)
+    for transaction in chose:
+        assert [s.split()[0] for s in transaction] == ["SELECT", "SELECT", "SELECT", "INSERT"]
+    for who in people:
+        assert QUESTION["full_name"]["en"] in bot.api.last_message(who).plain
+    assert {d.telegram_id for d in await rows(bot, Draft)} == set(people)
+
+
+async def test_the_visit_chosen_is_refused_alone_when_already_registered(bot: Harness) -> None:
+    visit = await open_visit(bot)
+    await register(bot, 401, "en", visit)
+    menus = [await bot.send(who, "/register") for who in (401, 402)]
+    await asyncio.gather(
+        *(
+            bot.feed(bot.api.callback_update(who, menu.message_id, f"r:visit:{visit.id}"))
+            for who, [menu] in zip((401, 402), menus, strict=True)
+        )
+    )
+    assert "already registered" in bot.api.last_message(401).plain
+    assert QUESTION["full_name"]["en"] in bot.api.last_message(402).plain
+    assert [d.telegram_id for d in await rows(bot, Draft)] == [402]
+
+
+async def test_confirmations_arriving_together_share_one_commit(bot: Harness) -> None:
+    visit, closed = await open_visit(bot), await open_visit(bot)
+    people = range(501, 509)
+    for who in people:
+        await start(bot, who, "en", closed if who == 501 else visit)
+        await answer_until(bot, who, "en", "consent")
+        await bot.press(who, bot.api.last_message(who), "I agree")
+    async with bot.app.bot_data["services"].sessions.begin() as session:
+        await service.set_visit_status(session, closed.id, "closed", NOW)
+    await _quiet(bot)
+    with transactions(bot) as seen:
+        await asyncio.gather(
+            *(bot.press(who, bot.api.last_message(who), "Confirm") for who in people)
+        )
+    assert 1 <= len(seen.touching("registrations")) < len(people) - 1
+    # The closed visit's registration ends alone; the others are registered, each with the
+    # calendar file of their stay.
+    assert "closed" in bot.api.last_message(501).plain
+    for who in people[1:]:
+        assert bot.api.last_message(who).filename == f"visit-{visit.id}.ics"
+    registered = await rows(bot, Registration)
+    assert sorted(r.telegram_id for r in registered) == list(people[1:])
+    assert {r.status for r in registered} == {"confirmed"}
+    assert await rows(bot, Draft) == []
 
 
 @pytest.mark.parametrize("lang", ["en", "sk", "ja"])

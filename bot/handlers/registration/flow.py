@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
-from bot.db.models import Draft, Visit
+from bot.db.models import Draft, Registration, Visit
 from bot.handlers.context import IUCContext, record_user
 from bot.handlers.myvisits import change as myvisits_change
 from bot.handlers.registration import steps
@@ -31,7 +32,6 @@ from bot.handlers.registration.replies import (
     gone,
     keep,
     load,
-    load_in,
     say,
     unavailable,
 )
@@ -39,7 +39,8 @@ from bot.handlers.replies import ROW_ID
 from bot.handlers.visit_views import refusal, send_calendar
 from bot.i18n import Translator
 from bot.visits import rules, service
-from bot.visits.stepcommit import Decision
+from bot.visits.registry import clean_answers
+from bot.visits.stepcommit import Decision, Needs, Read
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ async def answer(
             visit = await open_visit(context, user_id, int(value))
         elif step == "confirm" and kind == "button" and value == "yes":
             assert visit is not None
-            return await confirm(update, context, t, State(step, data, visit))
+            return await confirm(update, context, t)
         elif step == "confirm" and kind == "button" and value == "edit":
             data, new_step = data, "field"
         elif step == "consent" and kind == "button" and value == "yes":
@@ -158,8 +159,8 @@ async def take_step(
     now = services.clock()
     window = services.settings.stay_window_days
 
-    def decide(drafts: Mapping[str, Draft], visits: Mapping[int, Visit]) -> Decision[Taken]:
-        return _decide(t, now, window, step, kind, value, drafts, visits)
+    def decide(read: Read) -> Decision[Taken]:
+        return _decide(t, now, window, step, kind, value, read.drafts, read.visits)
 
     try:
         taken: Taken = await services.steps(update.effective_user.id, decide)
@@ -298,33 +299,53 @@ async def choose_visit(
     update: Update, context: IUCContext, t: Translator, value: str
 ) -> str | None:
     """The visit's button: the draft read, the visit checked, the first question saved, in
-    one transaction; then the question asked. A toast or None, as `answer`."""
+    one step of the group commit (bot/visits/stepcommit.py); then the question asked. A toast
+    or None, as `answer`."""
     if re.fullmatch(ROW_ID, value) is None:  # forged: `answer` says to use the buttons
         return await answer(update, context, t, "visit", "button", value)
     services = context.services
+    assert services.steps is not None
     user_id = update.effective_user.id
-    data = {"visit_id": int(value)}
+    visit_id = int(value)
+    now = services.clock()
+
+    def decide(read: Read) -> Decision[State | rules.VisitError | None]:
+        draft = read.drafts.get(KIND)
+        if draft is not None and draft.step != "visit":
+            return Decision(None)  # the button belongs to an earlier question
+        visit = read.visits.get(visit_id)
+        try:
+            if visit is None:
+                raise rules.VisitNotFound()
+            service.check_open(visit, now)
+            if visit_id in read.registered:
+                raise rules.AlreadyRegistered()
+        except rules.VisitError as exc:  # the registration ends (its draft, if any, too)
+            return Decision(exc, delete=KIND if draft is not None else None)
+        data = {"visit_id": visit_id}
+        return Decision(State("full_name", data, visit), save=(KIND, "full_name", data))
+
     try:
-        async with services.sessions.begin() as session:
-            state = await load_in(session, context, user_id)
-            if state is not None and state.step != "visit":
-                raise _Stale()
-            visit = await _open_visit_in(session, context, user_id, int(value))
-            await service.save_draft(session, user_id, KIND, "full_name", data, services.clock())
-    except _Stale:
-        context.user_data.pop(PENDING, None)
-        return t.gettext("This button belongs to an earlier question.")
-    except rules.VisitError as exc:
-        await finish(update, context, t, exc)
-        return None
+        chosen = await services.steps(user_id, decide, Needs(visits=(visit_id,), registered=True))
+    except rules.VisitError as exc:  # decided (and its draft deleted) in the batch
+        chosen = exc
     except SQLAlchemyError:
         log.warning("could not save a registration step", exc_info=True)
         await keep(update, context, t, "visit", "button", value)
         return None
+    if chosen is None:
+        context.user_data.pop(PENDING, None)
+        return t.gettext("This button belongs to an earlier question.")
+    if isinstance(chosen, rules.VisitError):
+        context.user_data.pop(PENDING, None)
+        context.user_data.pop(CACHED_STEP, None)
+        await drop_buttons(update, t)
+        await say(update, escape(refusal(t, chosen), quote=False))
+        return None
     context.user_data.pop(PENDING, None)
     context.user_data[CACHED_STEP] = "full_name"
     await drop_buttons(update, t)
-    await ask(update, context, t, State("full_name", data, visit))
+    await ask(update, context, t, chosen)
     return None
 
 
@@ -336,61 +357,84 @@ class _AlreadyDone(Exception):
     """The draft was confirmed (or cancelled) by an earlier tap."""
 
 
-async def confirm(
-    update: Update, context: IUCContext, t: Translator, found: State | None = None
-) -> str | None:
-    """Registers the person and deletes the draft in one transaction; says how it went.
+@dataclass
+class _Registered:
+    """A confirmation's outcome: the registration taken, and its visit as read with it."""
 
-    Without `found` (the draft as `answer` loaded it), the draft and its visit are read in
-    that same transaction, with the user's row the registration refers to: the whole
-    confirmation is one unit of work.
+    registration: Registration
+    visit: Visit
+
+
+_REASKED = (rules.DatesOutsideVisit, rules.DepartureBeforeArrival, rules.RoleNotAllowed)
+
+
+async def confirm(update: Update, context: IUCContext, t: Translator) -> str | None:
+    """Registers the person and deletes the draft in one step of the group commit
+    (bot/visits/stepcommit.py); says how it went.
+
+    The draft and its visit are read with the batch; the answers are checked against the visit
+    there; then, in the batch's transaction, the user's row the registration refers to is
+    written, the draft deleted (the claim) and the place taken.
     """
     services = context.services
+    assert services.steps is not None
     user_id = update.effective_user.id
     now = services.clock()
-    state = found
-    try:
-        async with services.sessions.begin() as session:
-            if state is None:
-                await record_user(session, update, services)
-                state = await load_in(session, context, user_id)
-                if state is None:
-                    raise _AlreadyDone()
-                if state.step != "confirm":
-                    raise _Stale()
-                if state.visit is None:
-                    raise rules.VisitNotFound()
-            data = state.data
+    window = services.settings.stay_window_days
+
+    def decide(read: Read) -> Decision[Any]:
+        draft = read.drafts.get(KIND)
+        if draft is None:
+            return Decision(_AlreadyDone())
+        if draft.step != "confirm":
+            return Decision(_Stale())
+        data = dict(draft.data)
+        visit = read.visits.get(int(data["visit_id"])) if "visit_id" in data else None
+        state = State("confirm", data, visit)
+        try:
+            if visit is None:
+                raise rules.VisitNotFound()
+            service.check_open(visit, now)
+            answers = _answers(data, t.lang)
+            clean_answers(visit, answers, window)
+        except _REASKED as exc:
+            asked = _asked_again(exc, data, visit)
+            return Decision((exc, asked), save=(KIND, asked.step, asked.data))
+        except rules.VisitError as exc:
+            return Decision(exc, delete=KIND)
+
+        async def take_place(session: AsyncSession, _: object) -> _Registered:
+            # The registration refers to the user's row: written in the same transaction.
+            await record_user(session, update, services)
             # The draft's deletion is the claim: a double tap, or the same tap delivered to a
             # second process, finds no draft and registers nobody twice.
             if not await service.delete_draft(session, user_id, KIND):
                 raise _AlreadyDone()
-            registration = await service.register(
-                session,
-                visit_id=int(data["visit_id"]),
-                telegram_id=user_id,
-                lang=t.lang,
-                **{name: data.get(name) for name in ("full_name", "organisation", "city")},
-                role=data["role"],
-                arrival=date.fromisoformat(data["arrival"]),
-                departure=date.fromisoformat(data["departure"]),
-                dietary=data.get("dietary"),
-                accessibility=data.get("accessibility"),
-                email=data.get("email"),
-                now=now,
-                consent_at=datetime.fromisoformat(data["consent_at"]),
-                stay_window=services.settings.stay_window_days,
-            )
-            # register read the visit afresh in this transaction: no second query.
-            visit = await session.get(Visit, registration.visit_id) or state.visit
-    except (rules.DatesOutsideVisit, rules.DepartureBeforeArrival, rules.RoleNotAllowed) as exc:
-        # The coordinators changed the visit meanwhile: ask again what no longer fits.
-        assert state is not None
-        again = "role" if isinstance(exc, rules.RoleNotAllowed) else "arrival"
-        await say(update, escape(refusal(t, exc), quote=False))
-        state = State(again, state.data | {"editing": True}, state.visit)
-        await advance(update, context, t, ("confirm", "button", "yes"), state)
-        return None
+            # A refusal of register comes before it writes anything; the draft's deletion
+            # stays with the batch, as the refusal ends the registration anyway (finish) —
+            # but for an answer the visit no longer takes, which is asked again.
+            try:
+                registration = await service.register(
+                    session,
+                    visit_id=visit.id,
+                    telegram_id=user_id,
+                    now=now,
+                    consent_at=datetime.fromisoformat(data["consent_at"]),
+                    stay_window=window,
+                    visit=visit,  # as the batch read it, in this transaction
+                    **answers,
+                )
+            except _REASKED as exc:  # the visit changed since the batch read it
+                asked = _asked_again(exc, data, visit)
+                await service.save_draft(session, user_id, KIND, asked.step, asked.data, now)
+                return exc, asked
+            return _Registered(registration, visit)
+
+        return Decision(state, then=take_place)
+
+    try:
+        # A refusal decided in the batch comes back raised, as the then's refusals do.
+        outcome = await services.steps(user_id, decide)
     except _AlreadyDone:
         context.user_data.pop(PENDING, None)
         return gone(t)
@@ -404,6 +448,16 @@ async def confirm(
         log.warning("could not save a registration", exc_info=True)
         await keep(update, context, t, "confirm", "button", "yes")
         return None
+    if isinstance(outcome, tuple):  # asked again: the refusal, then the question
+        exc, asked = outcome
+        context.user_data.pop(PENDING, None)
+        context.user_data[CACHED_STEP] = asked.step
+        await say(update, escape(refusal(t, exc), quote=False))
+        await drop_buttons(update, t)
+        await ask(update, context, t, asked)
+        return None
+    assert isinstance(outcome, _Registered)
+    registration, visit = outcome.registration, outcome.visit
     context.user_data.pop(PENDING, None)
     context.user_data.pop(CACHED_STEP, None)
     await drop_buttons(update, t)
@@ -422,6 +476,26 @@ async def confirm(
             context.bot, update.effective_chat.id, services, t, visit, registration
         )
     return None
+
+
+def _asked_again(exc: rules.VisitError, data: dict[str, Any], visit: Visit | None) -> State:
+    # The coordinators changed the visit meanwhile: ask again what no longer fits.
+    again = "role" if isinstance(exc, rules.RoleNotAllowed) else "arrival"
+    return State(again, data | {"editing": True}, visit)
+
+
+def _answers(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The draft's answers as register takes them."""
+    return {
+        "lang": lang,
+        **{name: data.get(name) for name in ("full_name", "organisation", "city")},
+        "role": data["role"],
+        "arrival": date.fromisoformat(data["arrival"]),
+        "departure": date.fromisoformat(data["departure"]),
+        "dietary": data.get("dietary"),
+        "accessibility": data.get("accessibility"),
+        "email": data.get("email"),
+    }
 
 
 async def finish(

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.constants import ChatType
 
+from bot.db.models import Visit
 from bot.handlers.context import IUCContext, identify, sender_translator
 from bot.handlers.coordinators.access import is_coordinator
 from bot.handlers.myvisits import change as myvisits_change
@@ -35,14 +36,13 @@ from bot.handlers.registration.replies import (
     keep,
     list_visits,
     load,
-    load_in,
-    open_visits,
     say,
     unavailable,
 )
 from bot.handlers.visit_views import refusal, visit_heading
 from bot.i18n import Translator
 from bot.visits import rules, service
+from bot.visits.stepcommit import Decision, Needs, Read
 
 log = logging.getLogger(__name__)
 
@@ -62,21 +62,35 @@ async def register(update: Update, context: IUCContext) -> None:
     # Its language from the read every message makes; the user's row is written behind the
     # reply (the confirmation writes it too, before the registration that refers to it).
     t = await sender_translator(update, context)
+    services = context.services
+    assert services.steps is not None
+
+    def decide(read: Read) -> Decision[tuple[str | None, State | None, list[Visit]]]:
+        # One read: the draft, or else the visits to choose from (read with the batch's).
+        draft = read.drafts.get(KIND)
+        if draft is None or draft.step == "visit":
+            return Decision((draft and draft.step, None, list(read.open_visits)))
+        data = dict(draft.data)
+        visit = read.visits.get(int(data["visit_id"])) if "visit_id" in data else None
+        return Decision((draft.step, State(draft.step, data, visit), []))
+
     try:
-        # One unit of work: the draft, or else the visits to choose from.
-        async with context.services.sessions.begin() as session:
-            state = await load_in(session, context, update.effective_user.id)
-            visits = (
-                None if state and state.step != "visit" else await open_visits(session, context)
-            )
-        if state is not None and visits is None:
-            await say(update, escape(t.gettext("Let's continue where you left off.")))
-            await ask(update, context, t, state)
-            return
-        await list_visits(update, context, t, visits)
+        saved, state, visits = await services.steps(
+            update.effective_user.id, decide, Needs(open_on=services.clock().date())
+        )
     except SQLAlchemyError:
         log.warning("could not load the registration", exc_info=True)
         await say(update, escape(unavailable(t)))
+        return
+    if saved is None:
+        context.user_data.pop(CACHED_STEP, None)
+    else:
+        context.user_data[CACHED_STEP] = saved
+    if state is None:
+        await list_visits(update, context, t, visits)
+        return
+    await say(update, escape(t.gettext("Let's continue where you left off.")))
+    await ask(update, context, t, state)
 
 
 async def start_from_link(
