@@ -104,3 +104,14 @@ async def delete_draft(session: AsyncSession, telegram_id: int, kind: str) -> bo
         delete(Draft).where(Draft.telegram_id == telegram_id, Draft.kind == kind)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_drafts(session: AsyncSession, telegram_ids: list[int], kind: str) -> set[int]:
+    """Delete these people's drafts of one kind; the people whose draft this deleted (one
+    statement: of two transactions deleting the same draft, only one is told it did)."""
+    rows = await session.scalars(
+        delete(Draft)
+        .where(Draft.kind == kind, Draft.telegram_id.in_(telegram_ids))
+        .returning(Draft.telegram_id)
+    )
+    return set(rows)

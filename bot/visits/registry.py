@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.models import ACTIVE_REGISTRATION, MAX_ROW_ID, Registration, Visit
 from bot.visits.results import Offer
@@ -93,15 +96,12 @@ async def register(
     now: datetime,
     consent_at: datetime | None = None,
     stay_window: int = STAY_WINDOW_DAYS,
-    visit: Visit | None = None,
 ) -> Registration:
     """Register the person: confirmed while places last, else waitlisted; never over capacity.
 
     `stay_window`: how many days before and after the visit one may arrive and leave.
-    `visit`: the visit as already read in the caller's transaction; else it is read here.
     """
-    if visit is None or visit.id != visit_id:
-        visit = await fresh_visit(session, visit_id)
+    visit = await fresh_visit(session, visit_id)
     check_open(visit, now)
     answers = clean_answers(
         visit,
@@ -140,11 +140,13 @@ async def register(
             # placeholders of a prepared statement (psycopg prepares after 5 executions).
             index_where=text(ACTIVE_REGISTRATION),
         )
-        .returning(Registration.id)
+        .returning(Registration)
     )
-    registration_id = await session.scalar(stmt)
-    if registration_id is None:
+    # The row comes back whole (RETURNING): no second read of it below.
+    registration = await session.scalar(stmt, execution_options={"populate_existing": True})
+    if registration is None:
         raise AlreadyRegistered()
+    registration_id = registration.id
     # The one statement that takes a place: check and increment cannot be split by a
     # concurrent registration, on PostgreSQL (row lock, WHERE re-checked) or SQLite.
     took = await guarded(
@@ -160,7 +162,94 @@ async def register(
             .where(Registration.id == registration_id)
             .values(status=RegistrationStatus.CONFIRMED.value),
         )
-    return await _fresh(session, registration_id)
+        # As written: the object states the row without reading it again.
+        set_committed_value(registration, "status", RegistrationStatus.CONFIRMED.value)
+    return registration
+
+
+@dataclass(frozen=True)
+class Registering:
+    """One registration of `register_many`: answers already cleaned against `visit`
+    (`clean_answers`, `check_open`) as read in the caller's transaction."""
+
+    visit: Visit
+    telegram_id: int
+    answers: dict[str, Any]
+    consent_at: datetime
+
+
+async def register_many(
+    session: AsyncSession, people: Sequence[Registering], now: datetime
+) -> list[Registration | AlreadyRegistered]:
+    """Register several people at once, as `register` does each (confirmed while places last,
+    in the order given, else waitlisted; never over capacity), in a few statements for all.
+
+    Per person, the Registration, or AlreadyRegistered when they hold an active registration
+    for the visit already (nothing written for them).
+    """
+    if not people:
+        return []
+    insert = insert_for(session)
+    # Inserted as waitlisted first, as register does; a second active registration is "no row".
+    rows = [
+        {
+            "visit_id": p.visit.id,
+            "telegram_id": p.telegram_id,
+            "status": RegistrationStatus.WAITLISTED.value,
+            "consent_at": p.consent_at,
+            "created_at": now,
+            "updated_at": now,
+            **p.answers,
+        }
+        for p in people
+    ]
+    stmt = (
+        insert(Registration)
+        .on_conflict_do_nothing(
+            index_elements=[Registration.visit_id, Registration.telegram_id],
+            index_where=text(ACTIVE_REGISTRATION),  # literal: see register
+        )
+        .returning(Registration)
+    )
+    found = await session.scalars(stmt, rows, execution_options={"populate_existing": True})
+    made = {(r.visit_id, r.telegram_id): r for r in found}
+    # Places, per visit in the order given: all at once when they fit (one statement), else
+    # one guarded statement per person, as register takes them.
+    waiting: dict[int, list[Registration]] = {}
+    for p in people:
+        if (registration := made.get((p.visit.id, p.telegram_id))) is not None:
+            waiting.setdefault(p.visit.id, []).append(registration)
+    confirmed: list[Registration] = []
+    for visit_id, regs in waiting.items():
+        together = await guarded(
+            session,
+            update(Visit)
+            .where(Visit.id == visit_id, Visit.held + len(regs) <= Visit.capacity)
+            .values(held=Visit.held + len(regs)),
+        )
+        if together:
+            confirmed += regs
+            continue
+        for registration in regs:
+            took = await guarded(
+                session,
+                update(Visit)
+                .where(Visit.id == visit_id, Visit.held < Visit.capacity)
+                .values(held=Visit.held + 1),
+            )
+            if not took:
+                break  # full: the rest wait too
+            confirmed.append(registration)
+    if confirmed:
+        await guarded(
+            session,
+            update(Registration)
+            .where(Registration.id.in_([r.id for r in confirmed]))
+            .values(status=RegistrationStatus.CONFIRMED.value),
+        )
+        for registration in confirmed:
+            set_committed_value(registration, "status", RegistrationStatus.CONFIRMED.value)
+    return [made.get((p.visit.id, p.telegram_id)) or AlreadyRegistered() for p in people]
 
 
 async def _fresh(session: AsyncSession, registration_id: int) -> Registration:

@@ -20,11 +20,13 @@ from bot.visits.catalogue import (
 from bot.visits.drafts import delete_draft, load_draft, open_drafts, save_draft
 from bot.visits.privacy import forget, personal_data
 from bot.visits.registry import (
+    Registering,
     check_open,
     check_withdrawable,
     get_registration,
     my_registrations,
     register,
+    register_many,
     update_registration,
     withdraw,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "Expiry",
     "Notice",
     "Offer",
+    "Registering",
     "Released",
     "Reminder",
     "Stats",
@@ -71,6 +74,7 @@ __all__ = [
     "personal_data",
     "purge",
     "register",
+    "register_many",
     "registered_people",
     "registration_stats",
     "reminder_kind",

@@ -12,9 +12,11 @@ commit. While a batch is written the next one gathers.
 Besides the drafts and their visits, a step may ask for more in that one read (`Needs`): visits
 by id (the visit a button chose), the visits open for registration (/register), the visits the
 person holds an active registration for. A step that must write more than its draft (the
-confirmation, which takes a place) gives a `then`: run after the batch's draft writes, in
-arrival order, in the same transaction. A `then` raises only before it has written anything of
-its own (a refusal: that step fails alone); a database error in it fails the whole batch.
+confirmation, which takes a place) gives a `then`, run after the batch's draft writes in
+arrival order in the same transaction, or a `bulk` write, called once for the items of all the
+steps that name it (the confirmations of a batch take their places in a few statements, not a
+few each). Either refuses a step only before writing anything of it (that step fails alone); a
+database error in either fails the whole batch.
 
 Nobody is answered before the commit that holds their step: a failed commit fails every step
 of its batch (the caller keeps the answer for "Try again"); a step whose decision raises fails
@@ -57,6 +59,14 @@ class Decision(Generic[R]):
     save: tuple[str, str, dict[str, Any]] | None = None  # (kind, step, data)
     delete: str | None = None  # kind
     then: Callable[[AsyncSession, R], Awaitable[Any]] | None = None
+    # (write, item): the batch calls each `write` once, with the items of all its steps in
+    # arrival order; it returns each item's result (or exception), which becomes the step's.
+    bulk: tuple[Bulk, Any] | None = None
+
+
+# Writes the items of several steps at once, in the batch's transaction; a result (or a
+# refusal, raised before anything of that item was written) per item, in order.
+Bulk = Callable[[AsyncSession, list[Any]], Awaitable[list[Any]]]
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,7 @@ class StepCommits:
         ids = list(dict.fromkeys(s.telegram_id for s in steps))
         results: list[Any] = []
         thens: list[tuple[int, Callable[[AsyncSession, Any], Awaitable[Any]]]] = []
+        bulks: dict[Bulk, list[tuple[int, Any]]] = {}
         async with self.sessions().begin() as session:
             drafts: dict[int, dict[str, Draft]] = {}
             for who, kind, step, data in await session.execute(_DRAFTS, {"ids": ids}):
@@ -221,6 +232,9 @@ class StepCommits:
                 results.append(decision.result)
                 if decision.then is not None:
                     thens.append((index, decision.then))
+                if decision.bulk is not None:
+                    write, item = decision.bulk
+                    bulks.setdefault(write, []).append((index, item))
             saved = [row for row in writes.values() if row is not None]
             gone = [key for key, row in writes.items() if row is None]
             if saved:
@@ -229,6 +243,11 @@ class StepCommits:
                 await session.execute(
                     delete(Draft).where(tuple_(Draft.telegram_id, Draft.kind).in_(gone))
                 )
+            for write, items in bulks.items():
+                for (index, _), result in zip(
+                    items, await write(session, [item for _, item in items]), strict=True
+                ):
+                    results[index] = result
             for index, then in thens:
                 try:
                     results[index] = await then(session, results[index])

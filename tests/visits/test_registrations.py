@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Registration
 from bot.db.session import make_engine, make_sessionmaker
-from bot.visits import service
+from bot.visits import registry, service
 from bot.visits.rules import (
     AlreadyRegistered,
     DatesOutsideVisit,
@@ -408,3 +408,67 @@ async def test_no_withdrawal_once_the_visit_has_started(sessions: Sessions, now:
             await service.withdraw(session, second.id, BOB, started - timedelta(days=1), 48)
     assert await statuses(sessions, visit.id) == {ALICE: "withdrawn", BOB: "offered"}
     assert (await visit_row(sessions, visit.id)).held == 1
+
+
+async def test_register_many_takes_places_in_order_as_register_does(
+    sessions: Sessions, now: datetime
+) -> None:
+    # The confirmations of one batch of the group commit: places in the order given while they
+    # last, the rest waiting; someone already registered refused alone, nothing written.
+    visit = await open_visit(sessions, now, capacity=3)
+    await register(sessions, visit.id, ALICE, now)
+    people = [BOB, ALICE, CHIYO, 404, 505]
+    async with sessions.begin() as session:
+        fresh = await service.get_visit(session, visit.id)
+        assert fresh is not None
+        made = await service.register_many(
+            session,
+            [
+                service.Registering(
+                    fresh,
+                    person,
+                    registry.clean_answers(
+                        fresh, {k: v for k, v in answers(person).items() if k != "telegram_id"}
+                    ),
+                    now,
+                )
+                for person in people
+            ],
+            now,
+        )
+    assert isinstance(made[1], AlreadyRegistered)
+    assert [(r.telegram_id, r.status) for r in made if isinstance(r, Registration)] == [
+        (BOB, "confirmed"),
+        (CHIYO, "confirmed"),
+        (404, "waitlisted"),
+        (505, "waitlisted"),
+    ]
+    assert await statuses(sessions, visit.id) == {
+        ALICE: "confirmed",
+        BOB: "confirmed",
+        CHIYO: "confirmed",
+        404: "waitlisted",
+        505: "waitlisted",
+    }
+    assert (await visit_row(sessions, visit.id)).held == 3
+
+
+async def test_register_many_confirms_a_batch_that_fits(sessions: Sessions, now: datetime) -> None:
+    visit = await open_visit(sessions, now, capacity=10)
+    async with sessions.begin() as session:
+        fresh = await service.get_visit(session, visit.id)
+        assert fresh is not None
+        people = [
+            service.Registering(
+                fresh,
+                person,
+                registry.clean_answers(
+                    fresh, {k: v for k, v in answers(person).items() if k != "telegram_id"}
+                ),
+                now,
+            )
+            for person in range(1, 9)
+        ]
+        made = await service.register_many(session, people, now)
+    assert {r.status for r in made if isinstance(r, Registration)} == {"confirmed"}
+    assert (await visit_row(sessions, visit.id)).held == 8

@@ -18,8 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
+from bot.db import repo
 from bot.db.models import Draft, Registration, Visit
-from bot.handlers.context import IUCContext, record_user
+from bot.db.records import Seen
+from bot.handlers.context import IUCContext
 from bot.handlers.myvisits import change as myvisits_change
 from bot.handlers.registration import steps
 from bot.handlers.registration.replies import (
@@ -39,7 +41,8 @@ from bot.handlers.replies import ROW_ID
 from bot.handlers.visit_views import refusal, send_calendar
 from bot.i18n import Translator
 from bot.visits import rules, service
-from bot.visits.registry import clean_answers
+from bot.visits.drafts import claim_drafts
+from bot.visits.registry import Registering, clean_answers, register_many
 from bot.visits.stepcommit import Decision, Needs, Read
 
 log = logging.getLogger(__name__)
@@ -395,42 +398,18 @@ async def confirm(update: Update, context: IUCContext, t: Translator) -> str | N
             if visit is None:
                 raise rules.VisitNotFound()
             service.check_open(visit, now)
-            answers = _answers(data, t.lang)
-            clean_answers(visit, answers, window)
+            cleaned = clean_answers(visit, _answers(data, t.lang), window)
         except _REASKED as exc:
             asked = _asked_again(exc, data, visit)
             return Decision((exc, asked), save=(KIND, asked.step, asked.data))
         except rules.VisitError as exc:
             return Decision(exc, delete=KIND)
 
-        async def take_place(session: AsyncSession, _: object) -> _Registered:
-            # The registration refers to the user's row: written in the same transaction.
-            await record_user(session, update, services)
-            # The draft's deletion is the claim: a double tap, or the same tap delivered to a
-            # second process, finds no draft and registers nobody twice.
-            if not await service.delete_draft(session, user_id, KIND):
-                raise _AlreadyDone()
-            # A refusal of register comes before it writes anything; the draft's deletion
-            # stays with the batch, as the refusal ends the registration anyway (finish) —
-            # but for an answer the visit no longer takes, which is asked again.
-            try:
-                registration = await service.register(
-                    session,
-                    visit_id=visit.id,
-                    telegram_id=user_id,
-                    now=now,
-                    consent_at=datetime.fromisoformat(data["consent_at"]),
-                    stay_window=window,
-                    visit=visit,  # as the batch read it, in this transaction
-                    **answers,
-                )
-            except _REASKED as exc:  # the visit changed since the batch read it
-                asked = _asked_again(exc, data, visit)
-                await service.save_draft(session, user_id, KIND, asked.step, asked.data, now)
-                return exc, asked
-            return _Registered(registration, visit)
-
-        return Decision(state, then=take_place)
+        user = update.effective_user
+        seen = Seen(user.id, user.language_code, user.first_name, now, user.username)
+        consent = datetime.fromisoformat(data["consent_at"])
+        person = Registering(visit, user_id, cleaned, consent)
+        return Decision(state, bulk=(_take_places, (seen, person)))
 
     try:
         # A refusal decided in the batch comes back raised, as the then's refusals do.
@@ -476,6 +455,26 @@ async def confirm(update: Update, context: IUCContext, t: Translator) -> str | N
             context.bot, update.effective_chat.id, services, t, visit, registration
         )
     return None
+
+
+async def _take_places(session: AsyncSession, items: list[tuple[Seen, Registering]]) -> list[Any]:
+    """The confirmations of a batch, in its transaction: the users' rows the registrations
+    refer to, the drafts deleted (each deletion is its confirmation's claim: a double tap, or
+    the same tap delivered to a second process, finds no draft and registers nobody twice),
+    then the places taken (bot/visits/registry.py, register_many)."""
+    await repo.touch_users(session, [seen for seen, _ in items])
+    claimed = await claim_drafts(session, [person.telegram_id for _, person in items], KIND)
+    people = [person for _, person in items if person.telegram_id in claimed]
+    made = iter(await register_many(session, people, items[0][0].at))
+    results: list[Any] = []
+    for _, person in items:
+        if person.telegram_id not in claimed:
+            results.append(_AlreadyDone())
+            continue
+        claimed.discard(person.telegram_id)  # a second tap in the batch claims nothing
+        taken = next(made)
+        results.append(taken if isinstance(taken, Exception) else _Registered(taken, person.visit))
+    return results
 
 
 def _asked_again(exc: rules.VisitError, data: dict[str, Any], visit: Visit | None) -> State:
