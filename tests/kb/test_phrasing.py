@@ -100,12 +100,20 @@ PLAIN_SLOVAK = (
     "teraz potom este len tiez vlastne hlavne najma celkom naozaj mozno urcite vsetko nieco "
     "skusenost vymena cislo prace uloha projekt miest miesta ich tam uz"
 )
+# English words a Slovak concept word must not swallow ("based" was read as "báseň", a poem).
+PLAIN_ENGLISH = "based expert school"
 
 
 @pytest.mark.parametrize("word", PLAIN_SLOVAK.split())
 def test_everyday_slovak_words_are_no_concepts(kb: KnowledgeBase, word: str) -> None:
     tokens = Analyzer(kb).analyze(word)
     assert not [t for t in tokens if t[0] in "@#"], (word, tokens)
+
+
+@pytest.mark.parametrize("word", PLAIN_ENGLISH.split())
+def test_english_words_are_not_read_as_slovak_concepts(kb: KnowledgeBase, word: str) -> None:
+    tokens = Analyzer(kb).analyze(word)
+    assert not [t for t in tokens if t in ("@creative", "@cost", "@meeting")], (word, tokens)
 
 
 def test_i_want_to_know_does_not_hide_the_question(kb: KnowledgeBase) -> None:
