@@ -71,6 +71,10 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
         ("o čom sa rokovalo v Tokiu", "tokyo"),
         ("what time is it in Tokorozawa right now", "tokorozawa"),
         ("aký je časový posun medzi Bratislavou a Tokorozawou", "tokorozawa"),
+        ("who was the mayor of Tokorozawa when the agreement was signed", "tokorozawa"),
+        ("所沢市の市長は誰ですか", "tokorozawa"),
+        ("where can I download the agreement", "agreement"),
+        ("what is the population of Bratislava", "bratislava"),
     ],
 )
 def test_what_the_source_never_records_is_not_answered_with_what_it_does(
