@@ -368,7 +368,9 @@ class Analyzer:
             return hit
         if len(token) < 4:
             return token
-        best, best_sim = token, 0.89
+        # A long word may have a letter missing or added ("agrement", "delegtion"); a short one
+        # must be closer, or unrelated words of a similar shape would be read as concepts.
+        best, best_sim = token, (0.84 if len(token) >= 7 else 0.89)
         for word, _, _ in process.extract(
             token,
             self._by_initial.get(token[0], ()),

@@ -38,9 +38,9 @@ RECORD_PENALTY = 0.8
 Outcome = Literal["answer", "suggest", "unknown"]
 
 # Where one clause of a question ends and another begins: a question or exclamation mark, a
-# dash or a colon between words, a comma ("…for my boss - when was…"); not a full stop, which
-# also ends "prof." and "tel.".
-_CLAUSE_BREAK = re.compile(r"[?!？！。]+|\s[-–—]+\s|[:;,]\s")
+# dash or a colon between words, a comma, Japanese 、 ("…for my boss - when was…",
+# "メモを出すのですが、…"); not a full stop, which also ends "prof." and "tel.".
+_CLAUSE_BREAK = re.compile(r"[?!？！。、，]+|\s[-–—]+\s|[:;,]\s")
 
 # Fitted by `python -m bot.kb.calibrate` (see bot/kb/decision.py); refit after large changes
 # to the knowledge base.
@@ -243,6 +243,10 @@ class Matcher:
         ranked = list(coverage) if len(coverage) <= CANDIDATES else _best_covered(coverage)
         # A fact about something else cannot answer (the Umeå–Kamakura agreement is not ours).
         candidates = [e for e in ranked if named <= related_of[e]] if named else ranked
+        if not candidates and len(named) > 1 and self._one_list(named):
+            # Two items of one list ("cooling through greenery"): no fact is about both,
+            # each item's fact tells the whole list.
+            candidates = [e for e in ranked if named & related_of[e]]
         if not candidates:
             return unknown()
         phrasings = index.phrasing_scores(candidates, matched)
@@ -291,6 +295,12 @@ class Matcher:
             )
             return Match("suggest", None, confidence, close, lang, entities, best, evidence)
         return Match("unknown", None, confidence, (), lang, entities, best, evidence)
+
+    def _one_list(self, named: set[str]) -> bool:
+        """Whether the named records are items of one list (Bratislava's interests)."""
+        records = self.index.kb.records
+        kinds = {records[t[1:]].collection for t in named if t[1:] in records}
+        return kinds == {"interests"}
 
     def _about(self, query: list[str], lang: str | None, entities: tuple[str, ...]) -> Match:
         """Only names were typed ("Imura", "IUC"): the main fact of the most specific one."""

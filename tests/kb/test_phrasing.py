@@ -6,6 +6,7 @@ import pytest
 
 from bot.kb.analyze import Analyzer
 from bot.kb.answer import QuestionAnswerer
+from bot.kb.matcher import Matcher
 from bot.kb.model import KnowledgeBase
 
 
@@ -194,3 +195,34 @@ def test_meetings_by_order_and_what_iuc_stands_for(
     kb: KnowledgeBase, question: str, lang: str, entry: str
 ) -> None:
     assert QuestionAnswerer(kb).ask(question, lang).entry == entry
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "entry"),
+    [
+        # A long word with a letter missing is still the concept it misspells.
+        ("agrement signed on what date", "en", "bratislava-tokorozawa-agreement.signed"),
+        # "partnerská dohoda" is the agreement, not a question about a partner city.
+        ("kedy podpísali partnerskú dohodu", "sk", "bratislava-tokorozawa-agreement.signed"),
+        ("a kto ste vy?", "sk", "assistant.who"),
+        # A preamble before Japanese 、 is left out like one before a dash.
+        (
+            "報告書を作っているのですが、協定の署名日は",
+            "ja",
+            "bratislava-tokorozawa-agreement.signed",
+        ),
+    ],
+)
+def test_typos_slovak_partnership_words_and_japanese_preambles(
+    kb: KnowledgeBase, question: str, lang: str, entry: str
+) -> None:
+    assert QuestionAnswerer(kb).ask(question, lang).entry == entry
+
+
+def test_two_items_of_the_interests_list_reach_their_facts(kb: KnowledgeBase) -> None:
+    # No fact is about both items, yet each item's fact tells the whole list: the two are
+    # offered, where the question used to be refused outright.
+    match = Matcher(kb).match("rainwater collection and large parks, both on the list?")
+    assert match.outcome in ("answer", "suggest")
+    offered = set(match.suggestions) | {match.entry}
+    assert {"water-collection.interest", "green-area-management.interest"} <= offered
