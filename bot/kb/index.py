@@ -21,7 +21,9 @@ INTENT_WEIGHT = 2.0
 SPECIFIC_SHARE = 0.2
 KANA_WEIGHT = 0.3  # hiragana runs are mostly grammar
 COMMON_POSTINGS = 1000  # entries; only knowledge bases far bigger than the shipped one reach it
-# Concepts every item of Bratislava's list of interests answers: it is what it wants to learn.
+# The collection whose records are items of one list (what Bratislava wants to learn), and the
+# concepts every item answers: an item is an area of interest, something to learn.
+LIST_ITEMS = "interests"
 INTEREST_CONCEPTS = frozenset({"@area", "@learn"})
 FUZZY_PREFILTER = 0.6  # Indel similarity that a word must reach before the finer comparison
 
@@ -71,7 +73,7 @@ class Index:
                             postings[tok].add(entry)
                         related.update(t for t in toks if t[0] in "@#")
             postings[f"#{fact.record}"].add(entry)
-            if record.collection == "interests":
+            if record.collection == LIST_ITEMS:
                 # An item of what Bratislava wants to learn is an area of interest: "is
                 # traditional architecture among its interests?" asks for that item.
                 related.update(INTEREST_CONCEPTS)

@@ -19,7 +19,7 @@ from typing import Literal
 from bot.kb.analyze import ADDRESSED, SMALL_TALK, Analyzer
 from bot.kb.decision import Decision, Evidence
 from bot.kb.followup import follow_up
-from bot.kb.index import INTENTS, Index, token_weight
+from bot.kb.index import INTENTS, LIST_ITEMS, Index, token_weight
 from bot.kb.model import KnowledgeBase
 from bot.kb.text import normalize, script_of
 
@@ -300,7 +300,7 @@ class Matcher:
         """Whether the named records are items of one list (Bratislava's interests)."""
         records = self.index.kb.records
         kinds = {records[t[1:]].collection for t in named if t[1:] in records}
-        return kinds == {"interests"}
+        return kinds == {LIST_ITEMS}
 
     def _about(self, query: list[str], lang: str | None, entities: tuple[str, ...]) -> Match:
         """Only names were typed ("Imura", "IUC"): the main fact of the most specific one."""

@@ -40,6 +40,7 @@ from bot.visits.store import (
     local_today,
     own_registration,
     starts_at,
+    take_places,
 )
 from bot.visits.waitlist import pass_place
 
@@ -147,15 +148,7 @@ async def register(
     if registration is None:
         raise AlreadyRegistered()
     registration_id = registration.id
-    # The one statement that takes a place: check and increment cannot be split by a
-    # concurrent registration, on PostgreSQL (row lock, WHERE re-checked) or SQLite.
-    took = await guarded(
-        session,
-        update(Visit)
-        .where(Visit.id == visit_id, Visit.held < Visit.capacity)
-        .values(held=Visit.held + 1),
-    )
-    if took:
+    if await take_places(session, visit_id):
         await guarded(
             session,
             update(Registration)
@@ -221,23 +214,11 @@ async def register_many(
             waiting.setdefault(p.visit.id, []).append(registration)
     confirmed: list[Registration] = []
     for visit_id, regs in waiting.items():
-        together = await guarded(
-            session,
-            update(Visit)
-            .where(Visit.id == visit_id, Visit.held + len(regs) <= Visit.capacity)
-            .values(held=Visit.held + len(regs)),
-        )
-        if together:
+        if await take_places(session, visit_id, len(regs)):
             confirmed += regs
             continue
         for registration in regs:
-            took = await guarded(
-                session,
-                update(Visit)
-                .where(Visit.id == visit_id, Visit.held < Visit.capacity)
-                .values(held=Visit.held + 1),
-            )
-            if not took:
+            if not await take_places(session, visit_id):
                 break  # full: the rest wait too
             confirmed.append(registration)
     if confirmed:

@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Update, select
+from sqlalchemy import Update, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,20 @@ async def guarded(session: AsyncSession, stmt: Update) -> int:
     """
     result = await session.execute(stmt.execution_options(synchronize_session=False))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def take_places(session: AsyncSession, visit_id: int, count: int = 1) -> bool:
+    """Take `count` places of a visit if they are all free, in one guarded statement.
+
+    Check and increment cannot be split by a concurrent registration (see `guarded`).
+    """
+    took = await guarded(
+        session,
+        update(Visit)
+        .where(Visit.id == visit_id, Visit.held + count <= Visit.capacity)
+        .values(held=Visit.held + count),
+    )
+    return took > 0
 
 
 def zone(visit: Visit) -> ZoneInfo:

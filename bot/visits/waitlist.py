@@ -15,7 +15,7 @@ from bot.visits.rules import (
     RegistrationStatus,
     VisitStatus,
 )
-from bot.visits.store import fresh_visit, guarded, own_registration, starts_at
+from bot.visits.store import fresh_visit, guarded, own_registration, starts_at, take_places
 
 OFFERED = RegistrationStatus.OFFERED.value
 WAITLISTED = RegistrationStatus.WAITLISTED.value
@@ -83,13 +83,7 @@ async def fill_free_places(
     if not _can_offer(visit, now):
         return offers
     while (candidate := await _first_waiting(session, visit_id)) is not None:
-        took = await guarded(
-            session,
-            update(Visit)
-            .where(Visit.id == visit_id, Visit.held < Visit.capacity)
-            .values(held=Visit.held + 1),
-        )
-        if not took:
+        if not await take_places(session, visit_id):
             break
         offer = await _offer_to(session, visit, candidate, now, offer_hours)
         if offer is None:

@@ -4,6 +4,7 @@ everywhere, through the real Application and its sender over the in-process Bot 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -16,14 +17,20 @@ from tests.bot.outboxing import FAST, until
 from tests.bot.test_broadcast_compose import COORDINATOR, READERS, TEXTS, bold, choose, write
 
 
-@pytest.fixture
-async def bot(database_url: str, qa: QuestionAnswerer) -> AsyncIterator[Harness]:
+@asynccontextmanager
+async def running(database_url: str, qa: QuestionAnswerer) -> AsyncIterator[Harness]:
     """The running bot with a fast outbox, a coordinator and three delegates."""
     async with run_bot(
         database_url, qa, coordinator_ids=frozenset({COORDINATOR}), **FAST
     ) as harness:
         for lang, who in READERS.items():
             await harness.send(who, "/start", lang=lang)
+        yield harness
+
+
+@pytest.fixture
+async def bot(database_url: str, qa: QuestionAnswerer) -> AsyncIterator[Harness]:
+    async with running(database_url, qa) as harness:
         yield harness
 
 

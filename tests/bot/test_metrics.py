@@ -14,10 +14,9 @@ import pytest
 from bot.broadcast import store
 from bot.kb.answer import QuestionAnswerer
 from bot.observe import gauges, server
-from tests.bot.harness import Harness, run_bot, unreachable
-from tests.bot.outboxing import FAST
-from tests.bot.test_broadcast_compose import COORDINATOR, READERS
-from tests.bot.test_broadcast_send import compose_and_send, reported
+from tests.bot.harness import Harness, unreachable
+from tests.bot.test_broadcast_compose import READERS
+from tests.bot.test_broadcast_send import compose_and_send, reported, running
 from tests.processes import free_port
 
 # --- a strict reader of the text exposition format ---------------------------------------------
@@ -130,12 +129,7 @@ def test_the_parser_refuses_what_the_format_does_not_allow() -> None:
 
 @pytest.fixture
 async def bot(database_url: str, qa: QuestionAnswerer) -> AsyncIterator[Harness]:
-    """The running bot with a fast outbox, a coordinator and three delegates."""
-    async with run_bot(
-        database_url, qa, coordinator_ids=frozenset({COORDINATOR}), **FAST
-    ) as harness:
-        for lang, who in READERS.items():
-            await harness.send(who, "/start", lang=lang)
+    async with running(database_url, qa) as harness:
         yield harness
 
 

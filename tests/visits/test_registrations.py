@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.models import Registration
+from bot.db.models import Registration, Visit
 from bot.db.session import make_engine, make_sessionmaker
 from bot.visits import registry, service
 from bot.visits.rules import (
@@ -410,6 +410,12 @@ async def test_no_withdrawal_once_the_visit_has_started(sessions: Sessions, now:
     assert (await visit_row(sessions, visit.id)).held == 1
 
 
+def registering(visit: Visit, person: int, now: datetime) -> service.Registering:
+    """One confirmation of a batch, its answers cleaned against the visit as the flow does."""
+    given = {k: v for k, v in answers(person).items() if k != "telegram_id"}
+    return service.Registering(visit, person, registry.clean_answers(visit, given), now)
+
+
 async def test_register_many_takes_places_in_order_as_register_does(
     sessions: Sessions, now: datetime
 ) -> None:
@@ -422,19 +428,7 @@ async def test_register_many_takes_places_in_order_as_register_does(
         fresh = await service.get_visit(session, visit.id)
         assert fresh is not None
         made = await service.register_many(
-            session,
-            [
-                service.Registering(
-                    fresh,
-                    person,
-                    registry.clean_answers(
-                        fresh, {k: v for k, v in answers(person).items() if k != "telegram_id"}
-                    ),
-                    now,
-                )
-                for person in people
-            ],
-            now,
+            session, [registering(fresh, person, now) for person in people], now
         )
     assert isinstance(made[1], AlreadyRegistered)
     assert [(r.telegram_id, r.status) for r in made if isinstance(r, Registration)] == [
@@ -458,17 +452,7 @@ async def test_register_many_confirms_a_batch_that_fits(sessions: Sessions, now:
     async with sessions.begin() as session:
         fresh = await service.get_visit(session, visit.id)
         assert fresh is not None
-        people = [
-            service.Registering(
-                fresh,
-                person,
-                registry.clean_answers(
-                    fresh, {k: v for k, v in answers(person).items() if k != "telegram_id"}
-                ),
-                now,
-            )
-            for person in range(1, 9)
-        ]
+        people = [registering(fresh, person, now) for person in range(1, 9)]
         made = await service.register_many(session, people, now)
     assert {r.status for r in made if isinstance(r, Registration)} == {"confirmed"}
     assert (await visit_row(sessions, visit.id)).held == 8

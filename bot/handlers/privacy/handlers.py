@@ -89,11 +89,10 @@ def _blocks(t: Translator, data: dict[str, Any], config: Settings) -> list[str]:
     user = data.get("user")
     if user:
         chosen = user.get("language")
-        settings = t.gettext("Your settings")
         blocks.append(
-            "\n".join(
+            _block(
+                t.gettext("Your settings"),
                 [
-                    f"<b>{escape(settings)}</b>",
                     _line(
                         t.gettext("Language chosen with /language"),
                         LANGUAGE_NAMES.get(chosen, chosen or t.pgettext("answer", "none")),
@@ -105,7 +104,7 @@ def _blocks(t: Translator, data: dict[str, Any], config: Settings) -> list[str]:
                     _line(t.gettext("First name"), user.get("first_name") or ""),
                     _line(t.gettext("First message"), _when(t, user.get("first_seen"))),
                     _line(t.gettext("Last message"), _when(t, user.get("last_seen"))),
-                ]
+                ],
             )
         )
     for registration in data["registrations"]:
@@ -119,13 +118,12 @@ def _blocks(t: Translator, data: dict[str, Any], config: Settings) -> list[str]:
         blocks.append("\n".join(lines))
     unfinished = t.gettext("Not finished yet (a registration or a change)")
     for draft in data["drafts"]:
-        lines = [f"<b>{escape(unfinished)}</b>"]
-        lines += [
+        lines = [
             _line(field_label(t, key), value_text(t, key, value))
             for key, value in draft["data"].items()
             if key not in ("editing", "visit_id", "registration_id", "consent_at")
         ]
-        blocks.append("\n".join(lines))
+        blocks.append(_block(unfinished, lines))
     questions = data["questions"]
     if questions:
         blocks.append(
@@ -150,18 +148,10 @@ def _blocks(t: Translator, data: dict[str, Any], config: Settings) -> list[str]:
             len(created),
         ).format(count=len(created))
         titles = [v["titles"].get(t.lang) or v["titles"].get("en") or "" for v in created]
-        blocks.append(
-            "\n".join(
-                [f"<b>{escape(heading)}</b>", *(f"• {escape(x, quote=False)}" for x in titles)]
-            )
-        )
+        blocks.append(_block(heading, [f"• {escape(x, quote=False)}" for x in titles]))
     blocks += _roles_handoffs_broadcasts(t, data)
     kept = t.gettext("What I keep, why and for how long")
-    blocks.append(
-        "\n".join(
-            [f"<b>{escape(kept)}</b>", *(escape(x, quote=False) for x in keeping(t, config))]
-        )
-    )
+    blocks.append(_block(kept, [escape(x, quote=False) for x in keeping(t, config)]))
     return blocks
 
 
@@ -174,8 +164,7 @@ def _roles_handoffs_broadcasts(t: Translator, data: dict[str, Any]) -> list[str]
     own = [r for r in roles if r["telegram_id"] == me]
     given = [r for r in roles if r["granted_by"] == me and r["telegram_id"] != me]
     if own or given:
-        heading = t.gettext("Roles given in the bot")
-        lines = [f"<b>{escape(heading)}</b>"]
+        lines: list[str] = []
         for grant in own:
             role = role_name(t, Role.from_key(grant["role"]))
             lines.append(_line(t.gettext("Your role"), role))
@@ -190,7 +179,7 @@ def _roles_handoffs_broadcasts(t: Translator, data: dict[str, Any]) -> list[str]
                     ).format(count=len(given))
                 )
             )
-        blocks.append("\n".join(lines))
+        blocks.append(_block(t.gettext("Roles given in the bot"), lines))
     handoffs = data.get("handoffs") or []
     if handoffs:
         heading = t.ngettext(
@@ -198,14 +187,14 @@ def _roles_handoffs_broadcasts(t: Translator, data: dict[str, Any]) -> list[str]
             "{count} questions you passed to the coordinators",
             len(handoffs),
         ).format(count=len(handoffs))
-        lines = [f"<b>{escape(heading)}</b>"]
+        lines: list[str] = []
         for handoff in handoffs:
             if handoff["text"]:
                 when = _when(t, handoff["created_at"])
                 lines.append(f"• {escape(when)}: {escape(handoff['text'], quote=False)}")
             if handoff["answer"]:
                 lines.append(_line(t.gettext("Answer"), handoff["answer"]))
-        blocks.append("\n".join(lines))
+        blocks.append(_block(heading, lines))
     received = len(data.get("broadcasts_received") or [])
     if received:
         blocks.append(
@@ -218,6 +207,11 @@ def _roles_handoffs_broadcasts(t: Translator, data: dict[str, Any]) -> list[str]
             )
         )
     return blocks
+
+
+def _block(heading: str, lines: list[str]) -> str:
+    """A bold heading and the lines under it (lines already HTML)."""
+    return "\n".join([f"<b>{escape(heading)}</b>", *lines])
 
 
 def pack(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
