@@ -164,6 +164,11 @@ class Analyzer:
             if first:
                 count = len(_LATIN_WORD.findall(phrase))
                 self._latin_first[first[0]] = max(self._latin_first.get(first[0], 0), count)
+        # The later words of Latin phrases, by initial: a mistyped one ("energy effeciency")
+        # is read as the word it is closest to, when the phrase's first word is typed right.
+        self._phrase_words: dict[str, list[str]] = defaultdict(list)
+        for word in sorted({w for p in self._latin for w in _LATIN_WORD.findall(p)[1:]}):
+            self._phrase_words[word[0]].append(word)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
             self._by_initial[word[0]].append(word)
@@ -329,7 +334,14 @@ class Analyzer:
             if longest > 1:  # a phrase starts with this word: the longest one here, if any
                 for n in range(min(self._max_words, longest, count - i), 1, -1):
                     start, end = words[i][0], words[i + n - 1][1]
-                    token = self._latin.get(folded[start:end])
+                    token = self._latin.get(folded[start:end]) or self._latin.get(
+                        " ".join(
+                            [
+                                folded[words[i][0] : words[i][1]],
+                                *(self._phrase_word(folded[s:e]) for s, e in words[i + 1 : i + n]),
+                            ]
+                        )
+                    )
                     if token:
                         spans.append((start, end, token))
                         i += n
@@ -339,6 +351,20 @@ class Analyzer:
             else:
                 i += 1
         return spans
+
+    def _phrase_word(self, word: str) -> str:
+        """The word of a phrase a typed word stands for: itself, or the one it is a typo of."""
+        candidates = self._phrase_words.get(word[0], ())
+        if len(word) < 5 or word in candidates:
+            return word
+        # Plainer than `word_similarity`: the phrase's first word, typed right, already says
+        # what is meant, so one wrong letter of a long word is allowed ("effeciency").
+        best, best_sim = word, (0.85 if len(word) >= 7 else 0.89)
+        for known in candidates:
+            sim = max(word_similarity(word, known), Indel.normalized_similarity(word, known))
+            if sim > best_sim:
+                best, best_sim = known, sim
+        return best
 
     def _place_role(self, token: str, before: str, after: str) -> list[str]:
         """Place markers: "in X", "v X", "Xで" give @at#X; "from X", "z X", "Xから", "X

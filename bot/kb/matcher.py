@@ -141,7 +141,16 @@ class Matcher:
         if len(clauses) < 2:
             return None
         analyzed = [self.analyzer.analyze(c) for c in clauses]
-        known = [i for i, toks in enumerate(analyzed) if any(t[0] in "@#" for t in toks)]
+        # What each clause names; a greeting or thanks ("…, ďakujem") names nothing asked.
+        named = [
+            {t for t in toks if t[0] in "@#" and t not in SMALL_TALK and t != ADDRESSED}
+            for toks in analyzed
+        ]
+        known = [i for i, names in enumerate(named) if names]
+        if len(known) > 1:
+            # "I need the exact date for my boss, when was the agreement signed": a preamble
+            # naming only what the question names too adds nothing; the question decides.
+            known = [i for i in known if set().union(*named) <= named[i]]
         if len(known) != 1:
             return None
         (i,) = known

@@ -205,6 +205,17 @@ def test_meetings_by_order_and_what_iuc_stands_for(
         # "partnerská dohoda" is the agreement, not a question about a partner city.
         ("kedy podpísali partnerskú dohodu", "sk", "bratislava-tokorozawa-agreement.signed"),
         ("a kto ste vy?", "sk", "assistant.who"),
+        # The cooperation's start is the agreement's signing, however it is said.
+        ("when did the cooperation begin", "en", "bratislava-tokorozawa-agreement.duration"),
+        ("kedy odštartovala spolupráca", "sk", "bratislava-tokorozawa-agreement.duration"),
+        # A mistyped later word of a list item's name still names the item.
+        ("is energy efficency among the interests", "en", "energy-efficiency.interest"),
+        # A preamble naming only what the question names too (a date), and thanks after it.
+        (
+            "プレスリリース用に日付が必要です、協定が署名されたのはいつですか、よろしくお願いします",
+            "ja",
+            "bratislava-tokorozawa-agreement.signed",
+        ),
         # A preamble before Japanese 、 is left out like one before a dash.
         (
             "報告書を作っているのですが、協定の署名日は",
