@@ -96,6 +96,21 @@ PARTNER_ASKS = frozenset({"@who", "@where"})
 
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
 
+# Words that ask which thing of a kind ("which airline", "aké jedlo", "どの航空会社"): the word
+# after one names what is asked (see `Analyzer.asked_word`). Normalized, without diacritics.
+WHICH_WORDS = frozenset(
+    {"what", "which", "whose"}
+    | {"aky", "aka", "ake", "aku", "akom", "akej", "akeho", "akych", "akou", "akym", "akymi"}
+    | {"ktory", "ktora", "ktore", "ktoru", "ktorom", "ktorej", "ktoreho", "ktorych", "ktorou"}
+    | {"ktorym", "ktorymi", "ktori"}
+)
+# Words between the two that say nothing of the kind ("what kind of", "ktoré konkrétne").
+WHICH_FILLERS = frozenset(
+    {"kind", "kinds", "type", "types", "sort", "sorts", "of", "exact", "exactly", "specific"}
+    | {"particular", "precise", "konkretne", "konkretny", "konkretna", "presne", "druh", "typ"}
+)
+_JAPANESE_WHICH = re.compile(r"(?:どの|どんな|何の|なんの)([\u4e00-\u9fff\u30a0-\u30ff]{2,})")
+
 
 class Analyzer:
     """Knows the names, aliases and concept words of one knowledge base."""
@@ -274,6 +289,28 @@ class Analyzer:
             found = [t for t in found if t != ADDRESSED]
         return list(dict.fromkeys(found))
 
+    def asked_words(self, normalized: str) -> tuple[str, ...]:
+        """The word naming what a "which …" question asks for, when it is a plain word.
+
+        "which airline did they fly with" asks for an airline: a fact that names none cannot
+        answer it, however well the rest of the question matches. Japanese gives the tokens of
+        the word (its kanji pairs). Empty when there is no such word, or it is a stopword, a
+        concept or a name (those the matcher weighs already).
+        """
+        match = _JAPANESE_WHICH.search(normalized)
+        if match:
+            found = tuple(self.analyze(match[1]))
+            return () if any(t[0] in "@#" for t in found) else found
+        words = normalized.split()
+        for i, word in enumerate(words):
+            if word in WHICH_WORDS:
+                rest = [w for w in words[i + 1 :] if w not in WHICH_FILLERS]
+                if not rest or rest[0] in self.stopwords:
+                    return ()
+                token = self._word_token(rest[0])
+                return () if token[0] in "@#" else (token,)
+        return ()
+
     def _split_katakana(self, word: str) -> list[str]:
         """A katakana compound the knowledge base writes in parts, as those parts."""
         known = self._katakana
@@ -405,7 +442,8 @@ class Analyzer:
             limit=10,
         ):
             sim = word_similarity(token, word)
-            if sim > best_sim:
+            # Greetings are read as typed: "serve" is not "servus".
+            if sim > best_sim and self.words[word] not in SMALL_TALK:
                 best, best_sim = self.words[word], sim
         return best
 

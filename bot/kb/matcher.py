@@ -35,6 +35,10 @@ INTENT_PENALTY = 0.7
 # to most facts (Bratislava) do not rule a fact out, as specific ones do.
 RECORD_PENALTY = 0.8
 
+# The confidence left to a question asking which thing of a kind no fact names ("which
+# airline"): in the questions measured, the best fact never answered one.
+UNRECORDED = 0.2
+
 Outcome = Literal["answer", "suggest", "unknown"]
 
 # Where one clause of a question ends and another begins: a question or exclamation mark, a
@@ -293,6 +297,10 @@ class Matcher:
             weight=total_weight / index.unknown_weight,
         )
         confidence = self.decision.probability(evidence)
+        if confidence >= self.decision.answer_at and self._asks_unrecorded(question):
+            # "which airline did they fly with": no fact names any airline, so the best one,
+            # about the trip, does not answer it; offered, never given as the answer.
+            confidence = min(confidence, UNRECORDED)
         best = index.entries[best_entry]
         if confidence >= self.decision.answer_at:
             return Match("answer", best, confidence, (), lang, entities, best, evidence)
@@ -304,6 +312,12 @@ class Matcher:
             )
             return Match("suggest", None, confidence, close, lang, entities, best, evidence)
         return Match("unknown", None, confidence, (), lang, entities, best, evidence)
+
+    def _asks_unrecorded(self, question: str) -> bool:
+        """Whether the question asks which thing of a kind no fact ever names."""
+        asked = self.analyzer.asked_words(normalize(question))
+        index = self.index
+        return bool(asked) and not any(t in index.postings or index.expand(t) for t in asked)
 
     def _one_list(self, named: set[str]) -> bool:
         """Whether the named records are items of one list (Bratislava's interests)."""

@@ -76,6 +76,12 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
         ("所沢市の市長は誰ですか", "tokorozawa"),
         ("where can I download the agreement", "agreement"),
         ("what is the population of Bratislava", "bratislava"),
+        # Which thing of a kind no fact ever names (an airline, a dish), however well the
+        # rest matches a fact about the trip.
+        ("which airline did the Bratislava people take to Tokyo", "meeting"),
+        # "served" is not the greeting "servus" (which left the question without its verb).
+        ("what food was served at the 2018 meeting in Bratislava", "meeting"),
+        ("which caterer served the 2018 meeting in Bratislava", "meeting"),
     ],
 )
 def test_what_the_source_never_records_is_not_answered_with_what_it_does(
@@ -96,6 +102,9 @@ def test_a_fact_that_does_give_the_attribute_still_answers(kb: KnowledgeBase) ->
     assert qa.ask("co robili japonci pocas navstevy v bratislave", "sk").answered
     assert qa.ask("what is professor Schreurs' full name", "en").entry == "schreurs.who"
     assert qa.ask("is public awareness among the areas of Bratislava's interest", "en").answered
+    # "which" before a word the knowledge base knows asks something it can answer.
+    assert qa.ask("which Japanese city is Bratislava's partner", "en").answered
+    assert qa.ask("どの分野で協力していますか", "ja").answered
 
 
 # Everyday Slovak words that inflection matching must not read as a concept or a thing of the
