@@ -39,6 +39,10 @@ RECORD_PENALTY = 0.8
 # airline"): in the questions measured, the best fact never answered one.
 UNRECORDED = 0.2
 
+# Concepts that only gather synonyms: anything may be asked of in their words ("the unit's
+# role regarding travel"), so a fact whose questions never use them is not ruled out.
+SYNONYMS_ONLY = frozenset({"@role"})
+
 Outcome = Literal["answer", "suggest", "unknown"]
 
 # Where one clause of a question ends and another begins: a question or exclamation mark, a
@@ -235,7 +239,7 @@ class Matcher:
         # Kinds of question (when, who, where, from where) decide between siblings; other
         # concepts (meeting, agreement) are words like others, only better recognized.
         kinds = {t for t in query if t in INTENTS or t.startswith(("@at#", "@from#"))}
-        asked = {t for t in query if t[0] == "@"}
+        asked = {t for t in query if t[0] == "@" and t not in SYNONYMS_ONLY}
         concepts = asked - kinds
         records = {t for t in query if t[0] == "#"}
         # Where something happened or who came from where is asked of events only: "the

@@ -217,6 +217,9 @@ def test_meetings_by_order_and_what_iuc_stands_for(
         # The cooperation's start is the agreement's signing, however it is said.
         ("when did the cooperation begin", "en", "bratislava-tokorozawa-agreement.duration"),
         ("kedy odštartovala spolupráca", "sk", "bratislava-tokorozawa-agreement.duration"),
+        # Someone's role, in any of its words, is what their fact tells.
+        ("Imura – aká je jeho rola?", "sk", "imura.who"),
+        ("aká rola patrí profesorke Schreurs", "sk", "schreurs.who"),
         # A mistyped later word of a list item's name still names the item.
         ("is energy efficency among the interests", "en", "energy-efficiency.interest"),
         # A preamble naming only what the question names too (a date), and thanks after it.
