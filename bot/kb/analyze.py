@@ -51,6 +51,23 @@ def word_similarity(a: str, b: str) -> float:
     return 0.0
 
 
+# Months as people abbreviate them ("Oct 2018", "okt. 2018"), read as the month's name in the
+# knowledge base's questions. Not "may" or "mar", which are words as well.
+MONTH_ABBREVIATIONS = {
+    "jan": "january",
+    "feb": "february",
+    "apr": "april",
+    "jun": "june",
+    "jul": "july",
+    "aug": "august",
+    "sep": "september",
+    "sept": "september",
+    "oct": "october",
+    "okt": "oktober",
+    "nov": "november",
+    "dec": "december",
+}
+
 # Where something happened matters ("what did they do in Tokorozawa" is the 2019 meeting);
 # these words and particles mark a place as the place of the event, or as the origin.
 AT_WORDS = frozenset({"in", "at", "to", "v", "vo", "do", "na"})
@@ -426,6 +443,7 @@ class Analyzer:
             return known
         if script_of(token[0]) != "latin":
             return token
+        token = MONTH_ABBREVIATIONS.get(token, token)
         hit = self.words.get(token)
         if hit:
             return hit

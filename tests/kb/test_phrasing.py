@@ -220,6 +220,8 @@ def test_meetings_by_order_and_what_iuc_stands_for(
         # Someone's role, in any of its words, is what their fact tells.
         ("Imura – aká je jeho rola?", "sk", "imura.who"),
         ("aká rola patrí profesorke Schreurs", "sk", "schreurs.who"),
+        # A month as people abbreviate it, and "talks" for what was discussed.
+        ("what was on the table at the Oct 2018 talks", "en", "meeting-2018-bratislava.agenda"),
         # A mistyped later word of a list item's name still names the item.
         ("is energy efficency among the interests", "en", "energy-efficiency.interest"),
         # A preamble naming only what the question names too (a date), and thanks after it.
