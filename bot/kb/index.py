@@ -45,6 +45,7 @@ class Index:
         self.kb = kb
         self.analyzer = analyzer or Analyzer(kb)
         self.entries: list[str] = []
+        self.record_token: list[str] = []  # per entry: its record's token ("#iuc")
         self.related: list[frozenset[str]] = []  # per entry: the records and kinds it concerns
         self.alt_entry: list[int] = []  # per alternate question: its entry
         postings: dict[str, set[int]] = defaultdict(set)
@@ -61,6 +62,7 @@ class Index:
         for fact in kb.facts.values():
             entry = len(self.entries)
             self.entries.append(fact.id)
+            self.record_token.append(f"#{fact.record}")
             record = kb.records[fact.record]
             related = _related(kb, fact.record)
             for questions in fact.questions.values():

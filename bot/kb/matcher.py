@@ -34,6 +34,7 @@ INTENT_PENALTY = 0.7
 # A fact not about a city, meeting or person the question names ranks lower too; names common
 # to most facts (Bratislava) do not rule a fact out, as specific ones do.
 RECORD_PENALTY = 0.8
+OWN_RECORD_BONUS = 0.001  # breaks ties only
 
 # The confidence left to a question asking which thing of a kind no fact names ("which
 # airline"): in the questions measured, the best fact never answered one.
@@ -247,6 +248,7 @@ class Matcher:
         roles = {t for t in kinds if t[1] != "#" and "#" in t}
         related_of = index.related
         foreign = index.foreign
+        record_token = index.record_token
         placed = index.placed
 
         def asks(entry: int) -> tuple[set[str], set[str]]:
@@ -277,6 +279,10 @@ class Matcher:
                 foreign[entry] and foreign[entry].isdisjoint(query)
             ):
                 score *= RECORD_PENALTY
+            if record_token[entry] in records:
+                # Of two facts that explain the question alike, the named thing's own wins
+                # ("IUC focus?": the IUC's, not the partnership's within it): no tie to offer.
+                score += OWN_RECORD_BONUS
             scored.append((score, entry, phrasing))
         scored.sort(reverse=True)
         best_score, best_entry, best_phrasing = scored[0]

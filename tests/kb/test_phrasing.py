@@ -220,6 +220,9 @@ def test_meetings_by_order_and_what_iuc_stands_for(
         # Someone's role, in any of its words, is what their fact tells.
         ("Imura – aká je jeho rola?", "sk", "imura.who"),
         ("aká rola patrí profesorke Schreurs", "sk", "schreurs.who"),
+        # Two facts explain "IUC" and a focus alike: the IUC's own answers, not a tie offered.
+        ("the IUC's focus", "en", "iuc.what"),
+        ("zameranie programu IUC", "sk", "iuc.what"),
         # A month as people abbreviate it, and "talks" for what was discussed.
         ("what was on the table at the Oct 2018 talks", "en", "meeting-2018-bratislava.agenda"),
         # A mistyped later word of a list item's name still names the item.
