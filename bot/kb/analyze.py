@@ -92,6 +92,13 @@ def _is_delegation(word: str) -> bool:
     )
 
 
+# "Ďalší" is "next" before a meeting ("ďalšia návšteva", "ďalšie stretnutie") and "other"
+# elsewhere ("aké ďalšie mestá"): only the first asks for the next one.
+_NEXT_MEETING = re.compile(
+    r"\bdals\w*\s+(?:stretnut|navstev|misi|cest|podujat|zasadnut|rokovan|konferenci|vylet)"
+)
+NEXT = "@next"
+
 _SENT = ("代表", "側", "一行", "訪問団", "使節団", "職員")
 DELEGATION_PARTICLES = (*_SENT, *("の" + p for p in _SENT), "の人")
 
@@ -281,6 +288,8 @@ class Analyzer:
                     following = words[i + 1] if i + 1 < len(words) else ""
                     found.extend(self._place_role(token, previous, following))
             previous = word
+        if "dals" in norm and _NEXT_MEETING.search(norm):
+            found.append(NEXT)
         if not self._city_place.keys().isdisjoint(found):
             found += [self._city_place[t] for t in found if t in self._city_place]
         pair_cities = self._pair_cities

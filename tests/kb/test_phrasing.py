@@ -84,6 +84,7 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
         ("čo jedli hostia z Tokorozawy", "meeting"),
         ("in what language were the meetings held", "meeting"),
         ("bola spolupráca predĺžená aj po roku 2020", "agreement"),
+        ("kedy bude ďalšia konferencia IUC", "iuc"),
         # "served" is not the greeting "servus" (which left the question without its verb).
         ("what food was served at the 2018 meeting in Bratislava", "meeting"),
         ("which caterer served the 2018 meeting in Bratislava", "meeting"),
@@ -228,6 +229,9 @@ def test_meetings_by_order_and_what_iuc_stands_for(
         # Two facts explain "IUC" and a focus alike: the IUC's own answers, not a tie offered.
         ("the IUC's focus", "en", "iuc.what"),
         ("zameranie programu IUC", "sk", "iuc.what"),
+        # "Ďalší" is "other" before cities, "next" before a visit.
+        ("aké ďalšie mestá sú v IUC", "sk", "iuc.pairs"),
+        ("kedy je ďalšia návšteva", "sk", "visits.open"),
         # A month as people abbreviate it.
         ("what was discussed at the Oct 2018 meeting", "en", "meeting-2018-bratislava.agenda"),
         # A mistyped later word of a list item's name still names the item.
