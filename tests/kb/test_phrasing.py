@@ -232,6 +232,12 @@ def test_meetings_by_order_and_what_iuc_stands_for(
         # "Ďalší" is "other" before cities, "next" before a visit.
         ("aké ďalšie mestá sú v IUC", "sk", "iuc.pairs"),
         ("kedy je ďalšia návšteva", "sk", "visits.open"),
+        # Greetings in romaji and "good day" are greetings, not a question about a date;
+        # "beginner" is not "begin".
+        ("good day to you", "en", "assistant.hello"),
+        ("konnichiwa", "ja", "assistant.hello"),
+        ("arigato", "ja", "assistant.thanks"),
+        ("explanation of IUC for beginners", "en", "iuc.what"),
         # A month as people abbreviate it.
         ("what was discussed at the Oct 2018 meeting", "en", "meeting-2018-bratislava.agenda"),
         # A mistyped later word of a list item's name still names the item.
