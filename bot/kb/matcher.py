@@ -44,12 +44,22 @@ UNRECORDED = 0.2
 # role regarding travel"), so a fact whose questions never use them is not ruled out.
 SYNONYMS_ONLY = frozenset({"@role"})
 
+# Concepts that, in a clause of their own, say who asks, not what: the bot addressed, a head
+# or a mayor ("riaditeľ potrebuje vedieť, …").
+ASKERS = frozenset({ADDRESSED, "@leader", "@mayor", "@me"})
+
 Outcome = Literal["answer", "suggest", "unknown"]
 
 # Where one clause of a question ends and another begins: a question or exclamation mark, a
 # dash or a colon between words, a comma, Japanese 、 ("…for my boss - when was…",
 # "メモを出すのですが、…"); not a full stop, which also ends "prof." and "tel.".
-_CLAUSE_BREAK = re.compile(r"[?!？！。、，]+|\s[-–—]+\s|[:;,]\s")
+# A reported question ends its preamble too: "my boss asks when…", "šéf sa pýta, kedy…".
+_CLAUSE_BREAK = re.compile(
+    r"[?!？！。、，]+|\s[-–—]+\s|[:;,]\s"
+    r"|\s(?:asks|asked|is asking|wonders|wants to know|would like to know|needs to know)\s"
+    r"|\s(?:sa p[ýy]ta|p[ýy]ta sa|chce vedie[ťt]|potrebuje vedie[ťt])\s",
+    re.IGNORECASE,
+)
 
 # Fitted by `python -m bot.kb.calibrate` (see bot/kb/decision.py); refit after large changes
 # to the knowledge base.
@@ -150,9 +160,10 @@ class Matcher:
         if len(clauses) < 2:
             return None
         analyzed = [self.analyzer.analyze(c) for c in clauses]
-        # What each clause names; a greeting or thanks ("…, ďakujem") names nothing asked.
+        # What each clause names; a greeting or thanks ("…, ďakujem") names nothing asked,
+        # nor does who is asking ("the director would like to know …").
         named = [
-            {t for t in toks if t[0] in "@#" and t not in SMALL_TALK and t != ADDRESSED}
+            {t for t in toks if t[0] in "@#" and t not in SMALL_TALK and t not in ASKERS}
             for toks in analyzed
         ]
         known = [i for i, names in enumerate(named) if names]

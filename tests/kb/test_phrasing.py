@@ -248,6 +248,9 @@ def test_meetings_by_order_and_what_iuc_stands_for(
             "ja",
             "bratislava-tokorozawa-agreement.signed",
         ),
+        # A reported question: the preamble ends at "asks", "chce vedieť".
+        ("the director would like to know who pays the travel costs", "en", "iuc.travel_costs"),
+        ("vedúca sa pýta v ktorej krajine je Umeå", "sk", "countries.umea"),
         # A preamble before Japanese 、 is left out like one before a dash.
         (
             "報告書を作っているのですが、協定の署名日は",
