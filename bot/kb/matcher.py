@@ -138,7 +138,13 @@ class Matcher:
             # "hi, how do I register?": the question, when it is answered without the
             # greeting; "thanks, that helped" is thanks.
             rest = [t for t in query if t not in SMALL_TALK]
-            if any(t != ADDRESSED and t not in self.analyzer.own_names for t in rest):
+            asked = [t for t in rest if t != ADDRESSED and t not in self.analyzer.own_names]
+            # One plain word beside thanks or a goodbye ("thank you for the information")
+            # is part of it, not a question of its own; beside a greeting it is one ("hi,
+            # register").
+            if asked and (
+                "@hello" in query or len(asked) > 1 or any(t[0] in "@#" for t in asked)
+            ):
                 plain = self._decide(question, rest, lang)
                 if plain.outcome == "answer":
                     return plain

@@ -232,6 +232,9 @@ def test_meetings_by_order_and_what_iuc_stands_for(
         # "Ďalší" is "other" before cities, "next" before a visit.
         ("aké ďalšie mestá sú v IUC", "sk", "iuc.pairs"),
         ("kedy je ďalšia návšteva", "sk", "visits.open"),
+        # Thanks for something is thanks; a greeting with a word is a question.
+        ("thank you for the information", "en", "assistant.thanks"),
+        ("hi, register", "en", "assistant.register"),
         # Greetings in romaji and "good day" are greetings, not a question about a date;
         # "beginner" is not "begin".
         ("good day to you", "en", "assistant.hello"),
