@@ -142,9 +142,7 @@ class Matcher:
             # One plain word beside thanks or a goodbye ("thank you for the information")
             # is part of it, not a question of its own; beside a greeting it is one ("hi,
             # register").
-            if asked and (
-                "@hello" in query or len(asked) > 1 or any(t[0] in "@#" for t in asked)
-            ):
+            if asked and ("@hello" in query or len(asked) > 1 or any(t[0] in "@#" for t in asked)):
                 plain = self._decide(question, rest, lang)
                 if plain.outcome == "answer":
                     return plain
