@@ -121,7 +121,7 @@ PARTNER_ASKS = frozenset({"@who", "@where"})
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
 
 # Words that ask which thing of a kind ("which airline", "aké jedlo", "どの航空会社"): the word
-# after one names what is asked (see `Analyzer.asked_word`). Normalized, without diacritics.
+# after one names what is asked (see `Analyzer.asked_words`). Normalized, without diacritics.
 WHICH_WORDS = frozenset(
     {"what", "which", "whose"}
     | {"aky", "aka", "ake", "aku", "akom", "akej", "akeho", "akych", "akou", "akym", "akymi"}

@@ -157,8 +157,9 @@ class Matcher:
         "I'm writing a memo for my boss - when was the agreement signed?": the preamble's
         words, which no fact has, make the whole a poor match for any fact. A clause is
         answered alone only when every other clause names nothing the knowledge base knows
-        (no concept, record or kind of question): "were the plans finished? what was the
-        result?" asks two things, and the first is not the whole question.
+        (no concept, record or kind of question), or nothing it does not name itself, or only
+        who asks (a greeting, a director): "were the plans finished? what was the result?"
+        asks two things, and the first is not the whole question.
         """
         clauses = [c for c in _CLAUSE_BREAK.split(question) if c.strip()]
         if len(clauses) < 2:
