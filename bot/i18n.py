@@ -81,6 +81,8 @@ class Translator:
 
     def date(self, value: date) -> str:
         """A date in words: 15 October 2018 / 15. októbra 2018 / 2018年10月15日."""
+        if type(value) is date:  # a datetime's day depends on its time zone: not cached
+            return _long_date(value, self.babel_locale)
         return format_date(value, "long", locale=self.babel_locale)
 
     def period(self, start: date, end: date | None) -> str:
@@ -124,6 +126,13 @@ class Translator:
     def join(self, items: list[str]) -> str:
         """A list in words: A, B and C / A, B a C / A、B、C."""
         return format_list(items, locale=self.babel_locale) if items else ""
+
+
+@lru_cache(maxsize=4096)
+def _long_date(value: date, locale: str) -> str:
+    # Babel builds a long date from its locale data anew at every call, and a conversation
+    # writes the same few dates again and again (a visit's days, in every question about them).
+    return format_date(value, "long", locale=locale)
 
 
 def translator(lang: str) -> Translator:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -16,21 +17,28 @@ from bot.visits import rules
 from bot.visits.ics import visit_ics
 
 
-def role_name(t: Translator, role: str) -> str:
-    """A role as the user reads it."""
-    names = {
+# The tables of names below are built once per language (the catalogs do not change while
+# the bot runs): a registration's summary alone names every field, and building a table
+# translates all of its entries.
+@lru_cache(maxsize=32)
+def _role_names(t: Translator) -> dict[str, str]:
+    return {
         "delegate": t.pgettext("role", "Delegate"),
         "expert": t.pgettext("role", "Expert"),
         "interpreter": t.pgettext("role", "Interpreter"),
         "press": t.pgettext("role", "Press"),
         "other": t.pgettext("role", "Other"),
     }
-    return names.get(role, role)
 
 
-def status_name(t: Translator, status: str) -> str:
-    """A registration status as the user reads it."""
-    names = {
+def role_name(t: Translator, role: str) -> str:
+    """A role as the user reads it."""
+    return _role_names(t).get(role, role)
+
+
+@lru_cache(maxsize=32)
+def _status_names(t: Translator) -> dict[str, str]:
+    return {
         "confirmed": t.pgettext("registration status", "Confirmed"),
         "waitlisted": t.pgettext("registration status", "On the waiting list"),
         "offered": t.pgettext("registration status", "A place is offered to you"),
@@ -38,12 +46,16 @@ def status_name(t: Translator, status: str) -> str:
         "declined": t.pgettext("registration status", "Offer declined"),
         "expired": t.pgettext("registration status", "Offer expired"),
     }
-    return names.get(status, status)
 
 
-def field_label(t: Translator, field: str) -> str:
-    """The name of one answer of a registration."""
-    labels = {
+def status_name(t: Translator, status: str) -> str:
+    """A registration status as the user reads it."""
+    return _status_names(t).get(status, status)
+
+
+@lru_cache(maxsize=32)
+def _field_labels(t: Translator) -> dict[str, str]:
+    return {
         "visit": t.pgettext("field", "Visit"),
         "full_name": t.pgettext("field", "Full name"),
         "organisation": t.pgettext("field", "Organisation"),
@@ -57,7 +69,11 @@ def field_label(t: Translator, field: str) -> str:
         "status": t.pgettext("field", "Status"),
         "consent_at": t.pgettext("field", "Consent given"),
     }
-    return labels.get(field, field)
+
+
+def field_label(t: Translator, field: str) -> str:
+    """The name of one answer of a registration."""
+    return _field_labels(t).get(field, field)
 
 
 def value_text(t: Translator, field: str, value: Any) -> str:
