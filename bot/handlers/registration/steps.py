@@ -8,6 +8,7 @@ question can be told from one of the current question, whichever process sent it
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -228,20 +229,10 @@ def prompt(
     The first question, the first time, says which visit it is for (title, dates, city):
     from a link, the person has seen nothing else of it yet.
     """
-    rows: list[list[InlineKeyboardButton]] = []
     if step == "confirm":
         text = summary(t, data, visit)
-        rows.append([button("✅ " + t.pgettext("button", "Confirm"), step, "yes")])
-        rows.append([button("✏️ " + t.pgettext("button", "Change something"), step, "edit")])
-        rows.append([button("✖ " + t.pgettext("button", "Cancel"), step, "cancel")])
     elif step == "consent":
         text = escape(consent_text(t, purge_days), quote=False)
-        rows.append(
-            [
-                button(t.pgettext("button", "I agree"), step, "yes"),
-                button(t.pgettext("button", "Cancel"), step, "cancel"),
-            ]
-        )
     else:
         text = escape(_question(t, step, visit, data), quote=False)
         if step == "full_name" and step not in data:  # the first question, not a Back
@@ -253,18 +244,37 @@ def prompt(
                 ),
                 quote=False,
             )
-        if step == "role":
-            roles = [button(role_name(t, r), step, r) for r in visit.roles]
-            rows.extend(roles[i : i + 2] for i in range(0, len(roles), 2))
-        elif step in ("dietary", "accessibility"):
-            rows.append([button(t.pgettext("button", "None"), step, "none")])
-        elif step == "email":
-            rows.append([button(t.pgettext("button", "Skip"), step, "skip")])
-        elif step == "field":
-            labels = [button(_edit_label(t, f), step, f) for f in EDITABLE]
-            rows.extend(labels[i : i + 2] for i in range(0, len(labels), 2))
+    return text, _keyboard(t, step, tuple(visit.roles))
+
+
+@lru_cache(maxsize=1024)
+def _keyboard(t: Translator, step: str, roles: tuple[str, ...]) -> InlineKeyboardMarkup:
+    # A step's buttons depend on nothing else: built once per language, step and set of
+    # roles, and shared (a markup cannot be changed once made).
+    rows: list[list[InlineKeyboardButton]] = []
+    if step == "confirm":
+        rows.append([button("✅ " + t.pgettext("button", "Confirm"), step, "yes")])
+        rows.append([button("✏️ " + t.pgettext("button", "Change something"), step, "edit")])
+        rows.append([button("✖ " + t.pgettext("button", "Cancel"), step, "cancel")])
+    elif step == "consent":
+        rows.append(
+            [
+                button(t.pgettext("button", "I agree"), step, "yes"),
+                button(t.pgettext("button", "Cancel"), step, "cancel"),
+            ]
+        )
+    elif step == "role":
+        buttons = [button(role_name(t, r), step, r) for r in roles]
+        rows.extend(buttons[i : i + 2] for i in range(0, len(buttons), 2))
+    elif step in ("dietary", "accessibility"):
+        rows.append([button(t.pgettext("button", "None"), step, "none")])
+    elif step == "email":
+        rows.append([button(t.pgettext("button", "Skip"), step, "skip")])
+    elif step == "field":
+        labels = [button(_edit_label(t, f), step, f) for f in EDITABLE]
+        rows.extend(labels[i : i + 2] for i in range(0, len(labels), 2))
     rows.append([back_button(t, step)])
-    return text, InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows)
 
 
 def _edit_label(t: Translator, field: str) -> str:
