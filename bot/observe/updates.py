@@ -14,7 +14,7 @@ import logging
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from telegram import Update
@@ -41,6 +41,7 @@ def mark(handler: str, outcome: str) -> None:
         record.handler, record.outcome = handler, outcome
 
 
+@lru_cache(maxsize=4096)  # a person's updates come in runs: one HMAC per run, not per update
 def user_hash(key: bytes, user_id: int) -> str:
     """A stable pseudonym for a user: the same in every line, not reversible without the key.
 
