@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Awaitable, Sequence
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator
 from bot.kb.answer import Answer
@@ -143,6 +145,50 @@ async def try_edit(edit: Awaitable[Any]) -> None:
     except BadRequest as exc:
         if not any(reason in exc.message.lower() for reason in _NOTHING_TO_EDIT):
             raise
+
+
+# send_html and edit_html call Bot.do_api_request with methods that have a Bot method of their
+# own, on purpose (see send_html), and PTB warns at every such call that the Bot method exists.
+# That warning, for these two methods only, is not shown (tests: the same line in pyproject.toml,
+# as pytest resets the filters for every test).
+warnings.filterwarnings(
+    "ignore",
+    message=r"Please use 'Bot\.(sendMessage|editMessageText)' instead",
+    category=PTBUserWarning,
+)
+
+
+async def send_html(chat: Chat, html: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Sends an HTML message to the chat, with its buttons if any, as
+    chat.send_message(html, parse_mode="HTML", reply_markup=markup) does, when the Message
+    Telegram returns is not used.
+
+    Bot.send_message turns Telegram's answer into a Message (its chat, sender, entities and
+    buttons, object by object), which for a short reply costs more than building and sending
+    the request; Bot.do_api_request (PTB's public way to call a Bot API method by name) sends
+    the same request, with the same errors raised and the same rate limiter, and returns the
+    answer's JSON unparsed. No Defaults are set on our bots (do_api_request would not insert
+    them).
+    """
+    await chat.get_bot().do_api_request(
+        "sendMessage",
+        {"chat_id": chat.id, "text": html, "parse_mode": "HTML", "reply_markup": markup},
+    )
+
+
+async def edit_html(message: Message, html: str) -> None:
+    """Replaces the message's text with HTML and removes its buttons, as
+    message.edit_text(html, parse_mode="HTML") does, without parsing the Message Telegram
+    returns (see send_html)."""
+    await message.get_bot().do_api_request(
+        "editMessageText",
+        {
+            "chat_id": message.chat_id,
+            "message_id": message.message_id,
+            "text": html,
+            "parse_mode": "HTML",
+        },
+    )
 
 
 def callback(*parts: object) -> str:

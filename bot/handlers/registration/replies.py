@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.db.models import Visit
 from bot.handlers.context import IUCContext
 from bot.handlers.registration import steps
-from bot.handlers.replies import callback, try_edit
+from bot.handlers.replies import callback, edit_html, send_html, try_edit
 from bot.handlers.visit_views import place_name
 from bot.i18n import Translator
 from bot.visits import service
@@ -70,8 +70,10 @@ async def keep(
     retry = InlineKeyboardButton(
         "🔄 " + t.pgettext("button", "Try again"), callback_data=callback("r", "retry", "go")
     )
-    await update.effective_chat.send_message(
-        escape(text), parse_mode="HTML", reply_markup=InlineKeyboardMarkup([[retry]])
+    await send_html(
+        update.effective_chat,
+        escape(text),
+        InlineKeyboardMarkup([[retry]]),
     )
 
 
@@ -86,7 +88,7 @@ async def ask(update: Update, context: IUCContext, t: Translator, state: State) 
     text, markup = steps.prompt(
         t, state.step, state.data, state.visit, services.settings.purge_after_days, place
     )
-    await update.effective_chat.send_message(text, parse_mode="HTML", reply_markup=markup)
+    await send_html(update.effective_chat, text, markup)
 
 
 async def list_visits(
@@ -120,10 +122,10 @@ async def list_visits(
         ]
         for v in visits
     ]
-    await update.effective_chat.send_message(
+    await send_html(
+        update.effective_chat,
         escape(t.gettext("Which visit would you like to register for?")),
-        parse_mode="HTML",
-        reply_markup=InlineKeyboardMarkup(rows),
+        InlineKeyboardMarkup(rows),
     )
 
 
@@ -134,7 +136,7 @@ async def open_visits(session: AsyncSession, context: IUCContext) -> list[Visit]
 
 async def say(update: Update, html: str) -> None:
     """Sends HTML to the chat of the update."""
-    await update.effective_chat.send_message(html, parse_mode="HTML")
+    await send_html(update.effective_chat, html)
 
 
 async def drop_buttons(update: Update, t: Translator | None = None) -> None:
@@ -156,11 +158,8 @@ async def drop_buttons(update: Update, t: Translator | None = None) -> None:
         choice = escape(t.gettext("Your choice: {choice}")).format(
             choice=escape(label, quote=False)
         )
-    await try_edit(
-        query.edit_message_text(
-            query.message.text_html + "\n\n" + choice, parse_mode="HTML", reply_markup=None
-        )
-    )
+    message = query.message
+    await try_edit(edit_html(message, message.text_html + "\n\n" + choice))
 
 
 def _pressed_label(message: Message, data: str) -> str | None:
