@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Awaitable, Sequence
@@ -172,8 +173,33 @@ async def send_html(chat: Chat, html: str, markup: InlineKeyboardMarkup | None =
     """
     await chat.get_bot().do_api_request(
         "sendMessage",
-        {"chat_id": chat.id, "text": html, "parse_mode": "HTML", "reply_markup": markup},
+        {
+            "chat_id": chat.id,
+            "text": html,
+            "parse_mode": "HTML",
+            "reply_markup": None if markup is None else _markup_json(markup),
+        },
     )
+
+
+# Markups by identity, with their JSON text, the least recently sent dropped first. Identity,
+# not equality: PTB's equality of buttons leaves some of their fields out (copy_text, …). Each
+# entry holds its markup, so no other object can have its id meanwhile.
+_MARKUP_JSON: dict[int, tuple[InlineKeyboardMarkup, str]] = {}
+_MARKUP_JSON_SIZE = 1024
+
+
+def _markup_json(markup: InlineKeyboardMarkup) -> str:
+    # The Bot API takes reply_markup as JSON text, which PTB makes with json.dumps of to_dict()
+    # (generic, field by field) at every request; a markup cannot change once made, and the
+    # registration's are shared (steps._keyboard), so each one's text is made once.
+    known = _MARKUP_JSON.pop(id(markup), None)
+    if known is None or known[0] is not markup:
+        known = (markup, json.dumps(markup.to_dict()))
+        if len(_MARKUP_JSON) >= _MARKUP_JSON_SIZE:
+            del _MARKUP_JSON[next(iter(_MARKUP_JSON))]
+    _MARKUP_JSON[id(markup)] = known
+    return known[1]
 
 
 async def edit_html(message: Message, html: str) -> None:
