@@ -139,6 +139,10 @@ def register_handlers(app: Application) -> None:
         (questions.none_of_these, r"^qn:[0-9]{1,18}\Z"),
         (questions.feedback, r"^qf:[0-9]{1,18}:[yn]\Z"),
         (handoff.ask_coordinator, r"^ho:[0-9]{1,18}\Z"),  # "Ask a coordinator"
+        # The registration's buttons (the delegates' part below): a registration presses six,
+        # and PTB tries the handlers in turn; as no two patterns share a prefix, where a
+        # button handler stands changes nothing but how soon it is found.
+        (registration.button, r"^r:[a-z_]{1,16}:[a-z0-9_]{1,20}\Z"),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     # --- Coordinators: /visits, /registrations, /export, /grant, /revoke, /stats, buttons. ---
@@ -224,7 +228,7 @@ def register_handlers(app: Application) -> None:
     ):
         app.add_handler(CommandHandler(name, handler, filters=new & private))
     for handler, pattern in (
-        (registration.button, r"^r:[a-z_]{1,16}:[a-z0-9_]{1,20}\Z"),
+        # registration.button ("r:…") stands with the questions' buttons, above.
         (registration.visit_chosen, rf"^rv:{ROW_ID}\Z"),  # a live answer's visit button
         (myvisits.button, rf"^m:(c|f|r|n|x|w|wy|wn):{ROW_ID}(:[a-z_]{{1,16}})?\Z"),
         (offers.answered, rf"^o:[ad]:{ROW_ID}\Z"),
