@@ -78,17 +78,31 @@ class Needs:
     open_on: date | None = None  # the visits open for registration on that day
 
 
+@dataclass(frozen=True, slots=True)
+class SavedDraft:
+    """A person's draft as read in a batch, or as a step of the batch just decided it.
+
+    Plain values, not a Draft: making an ORM instance (instrumented, with its state) cost more
+    than the batch's own reading, and the decisions only read these four.
+    """
+
+    telegram_id: int
+    kind: str
+    step: str
+    data: Any  # as stored: a dict of the answers so far
+
+
 @dataclass
 class Read:
     """What a step's decision is taken on, all read in the batch's transaction.
 
-    drafts: the person's drafts by kind (copies: not attached to any session); visits: the
-    visits those drafts name and those asked for, by id; registered: the visits the person holds
-    an active registration for (when asked); open_visits: the visits open for registration on
-    the day asked, soonest first (when asked).
+    drafts: the person's drafts by kind; visits: the visits those drafts name and those asked
+    for, by id; registered: the visits the person holds an active registration for (when
+    asked); open_visits: the visits open for registration on the day asked, soonest first (when
+    asked).
     """
 
-    drafts: Mapping[str, Draft]
+    drafts: Mapping[str, SavedDraft]
     visits: Mapping[int, Visit]
     registered: frozenset[int] = frozenset()
     open_visits: Sequence[Visit] = ()
@@ -172,11 +186,9 @@ class StepCommits:
         thens: list[tuple[int, Callable[[AsyncSession, Any], Awaitable[Any]]]] = []
         bulks: dict[Bulk, list[tuple[int, Any]]] = {}
         async with self.sessions().begin() as session:
-            drafts: dict[int, dict[str, Draft]] = {}
+            drafts: dict[int, dict[str, SavedDraft]] = {}
             for who, kind, step, data in await session.execute(_DRAFTS, {"ids": ids}):
-                drafts.setdefault(who, {})[kind] = Draft(
-                    telegram_id=who, kind=kind, step=step, data=data
-                )
+                drafts.setdefault(who, {})[kind] = SavedDraft(who, kind, step, data)
             registered: dict[int, set[int]] = {}
             if any(s.needs.registered for s in steps):
                 asking = list(dict.fromkeys(s.telegram_id for s in steps if s.needs.registered))
@@ -220,9 +232,7 @@ class StepCommits:
                             "data": row,
                             "updated_at": now,
                         }
-                        mine[kind] = Draft(
-                            telegram_id=step.telegram_id, kind=kind, step=name, data=row
-                        )
+                        mine[kind] = SavedDraft(step.telegram_id, kind, name, row)
                     if decision.delete is not None:
                         writes[(step.telegram_id, decision.delete)] = None
                         mine.pop(decision.delete, None)
@@ -258,7 +268,7 @@ class StepCommits:
         return results
 
 
-def _visit_of(draft: Draft) -> int | None:
+def _visit_of(draft: SavedDraft) -> int | None:
     """The id of the visit a draft is about, if it names one."""
     value = draft.data.get("visit_id") if isinstance(draft.data, dict) else None
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID:

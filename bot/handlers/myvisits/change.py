@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.db.models import Draft, Registration
+from bot.db.models import Registration
 from bot.handlers.context import IUCContext, identify
 from bot.handlers.registration.steps import Retry, read_date
 from bot.handlers.replies import callback, try_edit
@@ -26,6 +26,7 @@ from bot.handlers.visit_views import (
 )
 from bot.i18n import Translator
 from bot.visits import rules, service
+from bot.visits.stepcommit import SavedDraft
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ async def ask_value(update: Update, t: Translator, registration: Registration, f
 
 
 async def take_new_value(
-    update: Update, context: IUCContext, text: str, draft: Draft | None
+    update: Update, context: IUCContext, text: str, draft: SavedDraft | None
 ) -> bool:
     """Takes typed text as the new value of the field being changed; False if none is.
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.db import repo
-from bot.db.models import Draft, Registration, Visit
+from bot.db.models import Registration, Visit
 from bot.db.records import Seen
 from bot.handlers.context import IUCContext
 from bot.handlers.myvisits import change as myvisits_change
@@ -43,7 +43,7 @@ from bot.i18n import Translator
 from bot.visits import rules, service
 from bot.visits.drafts import claim_drafts
 from bot.visits.registry import Registering, clean_answers, register_many
-from bot.visits.stepcommit import Decision, Needs, Read
+from bot.visits.stepcommit import Decision, Needs, Read, SavedDraft
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class Taken:
     state: State | None = None  # asked: the new step; retry: the step asked again
     message: str = ""  # retry: why the answer was not taken
     error: rules.VisitError | None = None  # finished: why the registration ended
-    other: Draft | None = None  # other: the conversation of another kind that is open
+    other: SavedDraft | None = None  # other: the conversation of another kind that is open
 
 
 async def take_step(
@@ -203,7 +203,7 @@ def _decide(
     pressed: str | None,
     kind: str,
     value: str,
-    drafts: Mapping[str, Draft],
+    drafts: Mapping[str, SavedDraft],
     visits: Mapping[int, Visit],
 ) -> Decision[Taken]:
     # As `answer` decides, on the draft and visit read in the step's transaction.
