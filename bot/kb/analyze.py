@@ -242,6 +242,20 @@ class Analyzer:
         shared = set.intersection(*self._lang_words.values()) if self._lang_words else set()
         for words in self._lang_words.values():
             words -= shared
+        # A language's small words and question words (sú, tiež, ktoré, kedy) tell the language
+        # of a sentence that borrows the other's terms ("nature-based solutions sú tiež téma?"):
+        # they count twice in `detect_language`.
+        self._grammar_words = {
+            lang: {normalize(w) for w in kb.stopwords.get(lang, ())}
+            | {
+                normalize(w)
+                for concept in INTENTS
+                for w in kb.lexicon.get(concept[1:], {}).get(lang, ())
+                if " " not in w
+            }
+            | (WHICH_WORDS & self._lang_words[lang])
+            for lang in kb.languages
+        }
 
     def _add(self, phrases: dict[str, str], items: Iterable[str], token: str) -> None:
         for item in items:
@@ -505,12 +519,16 @@ class Analyzer:
         en_score = 0.0
         sk_words = self._lang_words.get("sk", ())
         en_words = self._lang_words.get("en", ())
+        sk_grammar = self._grammar_words.get("sk", set())
+        en_grammar = self._grammar_words.get("en", set())
         for word in (normalize(text) if normalized is None else normalized).split():
             in_sk, in_en = word in sk_words, word in en_words
             if in_sk and not in_en:
                 sk_score += 0.5 if len(word) >= 4 and shares_stem(word, "en") else 1.0
+                sk_score += 1.0 if word in sk_grammar else 0.0
             elif in_en and not in_sk:
                 en_score += 0.5 if len(word) >= 4 and shares_stem(word, "sk") else 1.0
+                en_score += 1.0 if word in en_grammar else 0.0
         if abs(sk_score - en_score) < 1.0:
             return None
         return "sk" if sk_score > en_score else "en"

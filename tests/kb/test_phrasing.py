@@ -275,3 +275,12 @@ def test_two_items_of_the_interests_list_reach_their_facts(kb: KnowledgeBase) ->
     assert match.outcome in ("answer", "suggest")
     offered = set(match.suggestions) | {match.entry}
     assert {"water-collection.interest", "green-area-management.interest"} <= offered
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["nature-based solutions sú tiež téma?", "project management - ktoré oddelenie?"],
+)
+def test_a_slovak_sentence_with_english_terms_is_slovak(kb: KnowledgeBase, question: str) -> None:
+    # Its small words and question words are Slovak; the borrowed terms do not make it English.
+    assert Analyzer(kb).detect_language(question) == "sk"
