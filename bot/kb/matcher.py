@@ -28,6 +28,7 @@ SUGGEST_WITHIN = 0.2  # suggestions trail the best by at most this
 QUERY_WEIGHT = 0.6  # share of the question coverage in the score; the rest is the phrasing's
 PHRASING_WEIGHT = 1 - QUERY_WEIGHT
 CANDIDATES = 10
+RANKED = 5  # best-ranked facts a match carries (Match.ranked)
 MAX_CANDIDATES = 40  # with ties at the tenth place
 # A fact that never answers this kind of question ("who" asked, it tells "when") ranks lower.
 INTENT_PENALTY = 0.7
@@ -100,6 +101,9 @@ class Match:
     # What the decision rested on: the best-ranked fact's, also when it was not answered.
     best: str | None = None
     evidence: Evidence | None = None
+    # The best-ranked facts, best first, whatever the decision: what a coordinator is offered
+    # when a question the bot did not answer is to become another phrasing of a fact.
+    ranked: tuple[str, ...] = ()
 
 
 class Matcher:
@@ -328,16 +332,19 @@ class Matcher:
             # about the trip, does not answer it; offered, never given as the answer.
             confidence = min(confidence, UNRECORDED)
         best = index.entries[best_entry]
+        ranked = tuple(index.entries[e] for _, e, _ in scored[:RANKED])
         if confidence >= self.decision.answer_at:
-            return Match("answer", best, confidence, (), lang, entities, best, evidence)
+            return Match("answer", best, confidence, (), lang, entities, best, evidence, ranked)
         if best_score >= SUGGEST_AT:
             close = tuple(
                 index.entries[e]
                 for s, e, _ in scored[:3]
                 if s >= SUGGEST_AT and s >= best_score - SUGGEST_WITHIN
             )
-            return Match("suggest", None, confidence, close, lang, entities, best, evidence)
-        return Match("unknown", None, confidence, (), lang, entities, best, evidence)
+            return Match(
+                "suggest", None, confidence, close, lang, entities, best, evidence, ranked
+            )
+        return Match("unknown", None, confidence, (), lang, entities, best, evidence, ranked)
 
     def _asks_unrecorded(self, question: str) -> bool:
         """Whether the question asks which thing of a kind no fact ever names."""

@@ -35,7 +35,9 @@ async def offer_candidates(
     query = update.callback_query
     qa = context.services.qa
     match = qa.matcher.match(handoff.text)
-    found = [match.entry, *match.suggestions, match.best]
+    # The answer or suggestions first, then the next best-ranked facts: a question the bot
+    # refused may still ask for one of them ("what day did the mayors autograph the pact").
+    found = [match.entry, *match.suggestions, match.best, *match.ranked]
     candidates = [e for e in dict.fromkeys(found) if e is not None and e in qa.kb.facts]
     candidates = candidates[:MAX_CANDIDATES]
     await query.answer()
