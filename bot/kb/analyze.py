@@ -409,16 +409,16 @@ class Analyzer:
             start, end = words[i]
             longest = first.get(folded[start:end], 0)
             if longest > 1:  # a phrase starts with this word: the longest one here, if any
-                for n in range(min(self._max_words, longest, count - i), 1, -1):
+                top = min(self._max_words, longest, count - i)
+                fixed: list[str] | None = None  # the words as read with typos mended, once
+                for n in range(top, 1, -1):
                     start, end = words[i][0], words[i + n - 1][1]
-                    token = self._latin.get(folded[start:end]) or self._latin.get(
-                        " ".join(
-                            [
-                                folded[words[i][0] : words[i][1]],
-                                *(self._phrase_word(folded[s:e]) for s, e in words[i + 1 : i + n]),
-                            ]
-                        )
-                    )
+                    token = self._latin.get(folded[start:end])
+                    if token is None:
+                        if fixed is None:
+                            typed = [folded[s:e] for s, e in words[i : i + top]]
+                            fixed = [typed[0], *map(self._phrase_word, typed[1:])]
+                        token = self._latin.get(" ".join(fixed[:n]))
                     if token:
                         spans.append((start, end, token))
                         i += n

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 class Evidence:
     """What the matcher knows about its best-ranked fact for one question."""
 
-    score: float  # the fact's combined score, 0..1
+    score: float  # the fact's combined score, 0..1 (+0.001 for the named record's own fact)
     margin: float  # its lead over the runner-up
     coverage: float  # share of the question (by word weight) the fact explains
     phrasing: float  # share of the fact's closest alternate question the words cover

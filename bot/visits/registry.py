@@ -120,43 +120,11 @@ async def register(
         },
         stay_window,
     )
-    insert = insert_for(session)
-    # Insert first, as waitlisted: the partial unique index turns a second active registration
-    # (a double tap, a second bot process) into "no row" instead of an aborted transaction.
-    stmt = (
-        insert(Registration)
-        .values(
-            visit_id=visit_id,
-            telegram_id=telegram_id,
-            status=RegistrationStatus.WAITLISTED.value,
-            consent_at=consent_at or now,
-            created_at=now,
-            updated_at=now,
-            **answers,
-        )
-        .on_conflict_do_nothing(
-            index_elements=[Registration.visit_id, Registration.telegram_id],
-            # Literal SQL, not bound parameters: PostgreSQL matches the partial index by
-            # proving this predicate implies the index's, which it cannot do for the
-            # placeholders of a prepared statement (psycopg prepares after 5 executions).
-            index_where=text(ACTIVE_REGISTRATION),
-        )
-        .returning(Registration)
+    [registration] = await register_many(
+        session, [Registering(visit, telegram_id, answers, consent_at or now)], now
     )
-    # The row comes back whole (RETURNING): no second read of it below.
-    registration = await session.scalar(stmt, execution_options={"populate_existing": True})
-    if registration is None:
-        raise AlreadyRegistered()
-    registration_id = registration.id
-    if await take_places(session, visit_id):
-        await guarded(
-            session,
-            update(Registration)
-            .where(Registration.id == registration_id)
-            .values(status=RegistrationStatus.CONFIRMED.value),
-        )
-        # As written: the object states the row without reading it again.
-        set_committed_value(registration, "status", RegistrationStatus.CONFIRMED.value)
+    if isinstance(registration, AlreadyRegistered):
+        raise registration
     return registration
 
 
@@ -183,7 +151,8 @@ async def register_many(
     if not people:
         return []
     insert = insert_for(session)
-    # Inserted as waitlisted first, as register does; a second active registration is "no row".
+    # Insert first, as waitlisted: the partial unique index turns a second active registration
+    # (a double tap, a second bot process) into "no row" instead of an aborted transaction.
     rows = [
         {
             "visit_id": p.visit.id,
@@ -200,10 +169,14 @@ async def register_many(
         insert(Registration)
         .on_conflict_do_nothing(
             index_elements=[Registration.visit_id, Registration.telegram_id],
-            index_where=text(ACTIVE_REGISTRATION),  # literal: see register
+            # Literal SQL, not bound parameters: PostgreSQL matches the partial index by
+            # proving this predicate implies the index's, which it cannot do for the
+            # placeholders of a prepared statement (psycopg prepares after 5 executions).
+            index_where=text(ACTIVE_REGISTRATION),
         )
         .returning(Registration)
     )
+    # The rows come back whole (RETURNING): no second read of them below.
     found = await session.scalars(stmt, rows, execution_options={"populate_existing": True})
     made = {(r.visit_id, r.telegram_id): r for r in found}
     # Places, per visit in the order given: all at once when they fit (one statement), else
@@ -217,6 +190,8 @@ async def register_many(
         if await take_places(session, visit_id, len(regs)):
             confirmed += regs
             continue
+        if len(regs) == 1:
+            continue  # that was its one place: the visit is full
         for registration in regs:
             if not await take_places(session, visit_id):
                 break  # full: the rest wait too
@@ -229,6 +204,7 @@ async def register_many(
             .values(status=RegistrationStatus.CONFIRMED.value),
         )
         for registration in confirmed:
+            # As written: the object states the row without reading it again.
             set_committed_value(registration, "status", RegistrationStatus.CONFIRMED.value)
     return [made.get((p.visit.id, p.telegram_id)) or AlreadyRegistered() for p in people]
 

@@ -3,7 +3,7 @@ results SQLAlchemy's own adapter gives: rows, rowcount, RETURNING, executemany, 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -14,26 +14,16 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db import migrate
 from bot.db.models import User
 from bot.db.onehop import OneHopConnection
-from bot.db.session import make_engine, make_sessionmaker
 
 NOW = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-async def engine(tmp_path) -> AsyncIterator[AsyncEngine]:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return make_sessionmaker(engine)
+def db_url(tmp_path) -> str:
+    """SQLite only (the one-trip cursor is SQLite's); conftest's engine and sessions use it."""
+    return f"sqlite:///{tmp_path / 'bot.db'}"
 
 
 @contextmanager
