@@ -197,6 +197,10 @@ def _ask(args: argparse.Namespace) -> int:
 
                     live = BlockingLiveAnswers(database_url, qa)
                 answer = live.complete(answer)
+            elif answer.live:
+                from bot.live import unlooked
+
+                answer = unlooked(answer)
             if args.json:
                 print(json.dumps(_as_json(answer), ensure_ascii=False), flush=True)
             else:
@@ -213,7 +217,8 @@ def _as_json(answer) -> dict:
         "answered": answer.answered,
         "lang": answer.lang,
         "text": _as_text(answer),
-        "source": answer.entry,
+        # Null when not answered, also for a reply that the source does not record the thing.
+        "source": answer.entry if answer.answered else None,
         "confidence": answer.confidence,
         "suggestions": [s.question for s in answer.suggestions],
     }

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.db.session import make_engine, make_sessionmaker
 from bot.db.url import sync_url
 from bot.i18n import Translator
-from bot.kb.answer import Answer, QuestionAnswerer
+from bot.kb.answer import Answer, QuestionAnswerer, unrecorded
 from bot.kb.render import render_fact
 from bot.visits.live import OpenVisit, open_for_registration, open_visits_text
 
@@ -94,6 +94,14 @@ async def live_text(
     return text, ()
 
 
+def unlooked(answer: Answer) -> Answer:
+    """A live answer whose visits could not be looked up: the fact's own text, which points to
+    /register, tells nothing of the visits asked about, so the question is not answered."""
+    if answer.live is None or answer.outcome != "answer":
+        return answer
+    return unrecorded(answer)
+
+
 class BlockingLiveAnswers:
     """`complete` for `iuc-bot ask`, which has no event loop: one of its own, and the database
     of DATABASE_URL. A database that is missing or not migrated leaves the fact's own text,
@@ -123,10 +131,10 @@ class BlockingLiveAnswers:
                 self._problem = str(exc).splitlines()[0]
             else:
                 return done.answer
-        if self._problem is not None:
+        if self._problem:  # "" once said
             print(f"iuc-bot: could not read the visits: {self._problem}", file=sys.stderr)
             self._problem = ""  # said once
-        return answer
+        return unlooked(answer)
 
     def close(self) -> None:
         """Closes the database and the loop."""

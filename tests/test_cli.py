@@ -16,9 +16,11 @@ import pytest
 
 from bot.db import migrate
 from bot.db.session import make_engine, make_sessionmaker
+from bot.i18n import Translator
 from bot.kb.answer import QuestionAnswerer
+from bot.kb.matcher import DECISION
 from bot.kb.model import KnowledgeBase
-from bot.kb.render import question_text
+from bot.kb.render import question_text, render_fact
 from tests.kb.test_check import EVENTS, write_kb
 from tests.visits.factory import open_visit
 
@@ -247,11 +249,35 @@ def test_ask_without_a_database_file_answers_with_the_fact(
     tmp_path: Path, kb: KnowledgeBase
 ) -> None:
     missing = tmp_path / "missing.sqlite3"
+    question = next_visit_question(kb, "en")
     done = iuc_bot(
-        "ask", "--json", next_visit_question(kb, "en"), DATABASE_URL=f"sqlite:///{missing}"
+        "ask", "--json", stdin=f"{question}\n{question}\n", DATABASE_URL=f"sqlite:///{missing}"
     )
-    [answer] = json_lines(done)
-    assert answer["source"] == "visits.open"
-    assert "/register" in answer["text"]
-    assert "could not read the visits" in done.stderr
+    for answer in json_lines(done):
+        # The fact's pointer to /register tells nothing of the visits asked about.
+        assert (answer["answered"], answer["source"]) == (False, None)
+        assert answer["confidence"] < DECISION.answer_at
+        assert "/register" in answer["text"]
+    assert done.stderr.count("could not read the visits") == 1, done.stderr  # said once
     assert not missing.exists()  # no empty database file left behind
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+def test_ask_without_database_url_does_not_answer_the_next_visit(
+    kb: KnowledgeBase, lang: str
+) -> None:
+    question = next_visit_question(kb, lang)
+    [answer] = json_lines(iuc_bot("ask", "--json", "--lang", lang, question, DATABASE_URL=""))
+    assert (answer["answered"], answer["source"], answer["lang"]) == (False, None, lang)
+    assert answer["confidence"] < DECISION.answer_at
+    assert "/register" in answer["text"]
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+def test_ask_says_plainly_what_the_source_does_not_record(kb: KnowledgeBase, lang: str) -> None:
+    fact = kb.facts["meeting-2018-bratislava.names"]
+    [answer] = json_lines(iuc_bot("ask", "--json", "--lang", lang, question_text(fact, lang)))
+    assert (answer["answered"], answer["source"], answer["lang"]) == (False, None, lang)
+    assert answer["confidence"] < DECISION.answer_at
+    assert answer["suggestions"] == []
+    assert answer["text"] == render_fact(kb, fact, Translator(lang), date.today())

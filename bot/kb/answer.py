@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Literal
 
 from bot.i18n import Translator, negotiate
-from bot.kb.matcher import Matcher, Outcome
+from bot.kb.matcher import Matcher
 from bot.kb.model import Fact, KnowledgeBase, Participant
 from bot.kb.render import question_text, render_fact
 
 MAX_QUESTION = 1000  # characters analysed; a pasted essay gets no better answer than its start
+
+# "unrecorded": the reply tells that the thing asked is not known here, from a fact marked
+# `unrecorded` ("the names of the four are not recorded") or, in `iuc-bot ask` without a
+# database, a live fact's pointer to /register: the question is not answered.
+Reply = Literal["answer", "suggest", "unknown", "unrecorded"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,7 @@ class Answer:
     """What the bot replies to one question, in plain text."""
 
     question: str
-    outcome: Outcome
+    outcome: Reply
     lang: str
     text: str
     entry: str | None
@@ -45,8 +51,17 @@ class Answer:
 
     @property
     def answered(self) -> bool:
-        """Whether a fact was given (not only suggestions or "I don't know")."""
+        """Whether a fact was given (not suggestions, "I don't know" or "not recorded")."""
         return self.outcome == "answer"
+
+
+def unrecorded(answer: Answer) -> Answer:
+    """The answer as a reply that what is asked is not known here: not answered.
+
+    `confidence` becomes the chance that some fact does answer the question, 1 − the chance
+    that this reply fits, so that a question not answered is always below the threshold.
+    """
+    return replace(answer, outcome="unrecorded", confidence=round(1.0 - answer.confidence, 3))
 
 
 class QuestionAnswerer:
@@ -83,6 +98,19 @@ class QuestionAnswerer:
         if match.outcome == "answer" and match.entry:
             fact = self.kb.facts[match.entry]
             text = self._render(fact, t)
+            if fact.unrecorded:
+                return unrecorded(
+                    Answer(
+                        question,
+                        "answer",
+                        lang,
+                        text,
+                        fact.id,
+                        match.confidence,
+                        (),
+                        (fact.record,),
+                    )
+                )
             return Answer(
                 question,
                 "answer",
@@ -189,12 +217,13 @@ class QuestionAnswerer:
 
 def facts_about(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
     """Per record: its own first fact, then the first fact of each record that refers to it
-    (the 2019 meeting for Tokorozawa, where it took place)."""
+    (the 2019 meeting for Tokorozawa, where it took place). Never one that says what is not
+    recorded: these are examples of what the bot can answer."""
     about: dict[str, list[str]] = {}
     for record in kb.records.values():
-        if not record.facts:
+        first = next((f.id for f in record.facts if not f.unrecorded), None)
+        if first is None:
             continue
-        first = record.facts[0].id
         about.setdefault(record.id, []).insert(0, first)
         for target in dict.fromkeys(_references(record.fields.values())):
             if target != record.id and target in kb.records:

@@ -258,13 +258,22 @@ def _facts(
             )
             if live is None:
                 continue
+        unrecorded = False
+        if "unrecorded" in item:
+            unrecorded = checker.value(
+                "bool", item["unrecorded"], line_of(item, "unrecorded"), "unrecorded"
+            )
+            if unrecorded is None:
+                continue
         if fact_id is None or text is None or questions is None:
             continue
         if fact_id in seen:
             checker.problem(where, f"The fact id '{fact_id}' appears twice in '{record_id}'.")
             continue
         seen.add(fact_id)
-        facts.append(Fact(f"{record_id}.{fact_id}", record_id, text, questions, source, live))
+        facts.append(
+            Fact(f"{record_id}.{fact_id}", record_id, text, questions, source, live, unrecorded)
+        )
     return tuple(facts)
 
 

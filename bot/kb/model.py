@@ -37,6 +37,10 @@ class Fact:
     # What to answer from the database instead of `text` when one is at hand ("open_visits":
     # the visits open for registration); `text` is then the answer without a database.
     live: str | None = None
+    # The fact tells that the source does not record what its questions ask ("the names of the
+    # four are not recorded; …"): its text is the reply, but the question counts as not
+    # answered (`Answer.outcome` "unrecorded"), and a person may be asked instead.
+    unrecorded: bool = False
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ COLLECTIONS: dict[str, dict[str, Spec]] = {
     },
 }
 
-FACT_KEYS = {"id", "text", "questions", "source", "live"}
+FACT_KEYS = {"id", "text", "questions", "source", "live", "unrecorded"}
 # What a fact may answer from the database (`live`): the visits open for registration.
 LIVE_VALUES = ("open_visits",)
 
@@ -130,6 +130,11 @@ class Checker:
             if isinstance(raw, str) and re.fullmatch(r"[A-Z]{2}", raw):
                 return str(raw)
             self.problem(line, f"The {what} must be a two-letter ISO country code such as SK.")
+            return None
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            self.problem(line, f"The {what} must be true or false.")
             return None
         if kind == "year":
             if isinstance(raw, int) and not isinstance(raw, bool) and 1900 <= raw <= 2200:

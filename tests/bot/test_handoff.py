@@ -12,7 +12,10 @@ import pytest
 from bot import roles
 from bot.config import DEFAULT_KNOWLEDGE_DIR as KNOWLEDGE
 from bot.db.models import Draft, Handoff, KbChange, QuestionLog
+from bot.i18n import Translator
 from bot.kb.answer import QuestionAnswerer
+from bot.kb.matcher import DECISION
+from bot.kb.render import question_text, render_fact
 from bot.roles import Role
 from tests.bot.harness import NOW, Harness, rows, run_bot
 
@@ -344,3 +347,22 @@ async def test_mydata_shows_the_role_and_the_questions_passed_on(bot: Harness, l
     for expected in MYDATA[lang]:
         assert expected in shown
     assert OUT_OF_SCOPE[lang] in shown.split(MYDATA[lang][1], 1)[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "sk", "ja"])
+async def test_what_the_source_does_not_record_is_said_and_a_coordinator_offered(
+    bot: Harness, qa: QuestionAnswerer, lang: str
+) -> None:
+    # "Who were the four?": the source does not name them. The reply says so (the fact's own
+    # text), counts as not answered, and a coordinator, who may know, is one press away.
+    fact = qa.kb.facts["meeting-2019-tokorozawa.names"]
+    [reply] = await bot.send(ASKER, question_text(fact, lang), lang=lang)
+    assert reply.plain == render_fact(qa.kb, fact, Translator(lang), NOW.date())
+    assert [label for label, _ in bot.api.buttons(reply)] == [f"🙋 {ASK[lang]}"]
+    [logged] = await rows(bot, QuestionLog)
+    assert (logged.outcome, logged.entry_id) == ("unknown", fact.id)
+    assert logged.confidence < DECISION.answer_at
+    [passed] = await bot.press(ASKER, reply, ASK[lang], lang=lang)
+    assert PASSED[lang] in passed.plain
+    [handoff] = await rows(bot, Handoff)
+    assert handoff.text == question_text(fact, lang)

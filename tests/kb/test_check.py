@@ -232,6 +232,12 @@ def test_assistant_records_need_no_source(tmp_path: Path) -> None:
             id="unknown-live",
         ),
         pytest.param(
+            "assistant.yaml",
+            ASSISTANT.replace("live: open_visits", "unrecorded: perhaps"),
+            "assistant.yaml:6: The unrecorded must be true or false.",
+            id="unrecorded-not-a-boolean",
+        ),
+        pytest.param(
             "places.yaml",
             PLACES.replace('    source: {doc: seed, quote: "in Bratislava"}\n', ""),
             "places.yaml:2: The record lacks the required key 'source'.",
@@ -255,6 +261,15 @@ def test_assistant_and_live_are_checked(
     status, err = check(directory, capsys)
     assert status == 1
     assert message in err, err
+
+
+def test_a_fact_may_say_what_the_source_does_not_record(tmp_path: Path) -> None:
+    directory = write_kb(tmp_path / "kb")
+    content = ASSISTANT.replace("live: open_visits", "unrecorded: true")
+    (directory / "assistant.yaml").write_text(content, encoding="utf-8")
+    kb = load_knowledge(directory)
+    assert kb.facts["visits.open"].unrecorded
+    assert not kb.facts["signing.when"].unrecorded
 
 
 def test_shipped_live_facts_are_assistant_facts(kb) -> None:

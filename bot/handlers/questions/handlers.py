@@ -32,7 +32,14 @@ from bot.visits.live import OpenVisit
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = {"answer": Outcome.ANSWERED, "suggest": Outcome.SUGGESTED, "unknown": Outcome.UNKNOWN}
+# A reply that the source does not record the thing asked is logged as not answered: /stats
+# shows the coordinators what people miss.
+OUTCOMES = {
+    "answer": Outcome.ANSWERED,
+    "suggest": Outcome.SUGGESTED,
+    "unknown": Outcome.UNKNOWN,
+    "unrecorded": Outcome.UNKNOWN,
+}
 
 
 async def question(update: Update, context: IUCContext) -> None:
@@ -94,10 +101,12 @@ async def question(update: Update, context: IUCContext) -> None:
                 markup = visits_keyboard(visits, message.message_id, reply_t)
     if markup is None:
         markup = answer_keyboard(answer, message.message_id, reply_t)
-    if answer.outcome == "unknown" and answer.question and private:
-        # Not a dead end: a coordinator can answer it here (questions/handoff.py).
-        text = services.qa.dont_know(reply_t, answer.entities, handoff=True)
-        answer = replace(answer, text=text)
+    if answer.outcome in ("unknown", "unrecorded") and answer.question and private:
+        # Not a dead end: a coordinator can answer it here (questions/handoff.py), also what
+        # the source does not record (the names of a delegation).
+        if answer.outcome == "unknown":
+            text = services.qa.dont_know(reply_t, answer.entities, handoff=True)
+            answer = replace(answer, text=text)
         markup = handoff_keyboard(message.message_id, reply_t)
     await _reply_in_pieces(message, answer_html(answer), markup)
 
@@ -140,15 +149,18 @@ async def suggestion_picked(update: Update, context: IUCContext) -> None:
     now = services.clock()
     text = render_fact(kb, fact, t, now.date())
     markup = feedback_keyboard(question_id, t)
+    private = query.message.chat.type == ChatType.PRIVATE
     if fact.live:
-        private = query.message.chat.type == ChatType.PRIVATE
         live = await _open_visits(fact.live, t, services, now, private)
         if live is not None:
             text, visits = live
             if visits and private:
                 markup = visits_keyboard(visits, question_id, t)
+    if fact.unrecorded:  # a coordinator may know what the source does not record
+        markup = handoff_keyboard(question_id, t) if private else None
     services.topics.remember(query.message.chat.id, (fact.record,), now)
-    _react(update, context, question_id, outcome=Outcome.ANSWERED, entry_id=entry)
+    outcome = Outcome.UNKNOWN if fact.unrecorded else Outcome.ANSWERED
+    _react(update, context, question_id, outcome=outcome, entry_id=entry)
     await try_edit(query.edit_message_reply_markup(None))
     await _reply_in_pieces(query.message, escape(text, quote=False), markup)
 
