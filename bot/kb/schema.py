@@ -63,7 +63,12 @@ COLLECTIONS: dict[str, dict[str, Spec]] = {
         "organisations": Spec("refs:organisations", required=False),
         "email": Spec("email", required=False),
     },
-    "partnerships": {"cities": Spec("refs:places"), "selected_year": Spec("year")},
+    "partnerships": {
+        "cities": Spec("refs:places"),
+        "selected_year": Spec("year"),
+        # The programme a partnership is part of: its facts concern it too ("v rámci IUC").
+        "programme": Spec("ref:programme", required=False),
+    },
     "agreements": {
         "partnership": Spec("ref:partnerships"),
         "signed": Spec("date"),
