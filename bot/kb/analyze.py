@@ -105,8 +105,8 @@ DELEGATION_PARTICLES = (*_SENT, *("の" + p for p in _SENT), "の人")
 
 # Kinds of question: what is asked (when, who, where, whom to contact), not about what.
 INTENTS = frozenset(
-    {"@when", "@until", "@who", "@where", "@contact", "@how_many", "@cost", "@size"}
-    | {"@next", "@name"}
+    {"@when", "@until", "@who", "@where", "@contact", "@email_phone", "@how_many", "@cost"}
+    | {"@size", "@next", "@name"}
 )
 # The bot addressed ("you", "ty", "あなた") tells what a question is about only when nothing
 # else does: "who are you" asks about the bot, "can you tell me when…" about something else.
