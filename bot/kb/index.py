@@ -19,7 +19,7 @@ INTENT_WEIGHT = 2.0
 # A record named in at most this share of facts is specific (Grenoble, prof. Imura): a fact
 # unrelated to it cannot answer a question about it. Common ones (Bratislava) never veto.
 SPECIFIC_SHARE = 0.2
-KANA_WEIGHT = 0.3  # hiragana runs are mostly grammar
+KANA_WEIGHT = 0.15  # hiragana runs are mostly grammar
 COMMON_POSTINGS = 1000  # entries; only knowledge bases far bigger than the shipped one reach it
 # The collection whose records are items of one list (what Bratislava wants to learn), and the
 # concepts every item answers: an item is an area of interest, something to learn.
