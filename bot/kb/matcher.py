@@ -49,18 +49,19 @@ SYNONYMS_ONLY = frozenset({"@role"})
 # about Imura" asks about Imura, as "Imura" alone would.
 ABILITIES = "@abilities"
 
-# Concepts that, in a clause of their own, say who asks, not what: the bot addressed, a head
-# or a mayor ("riaditeľ potrebuje vedieť, …").
-ASKERS = frozenset({ADDRESSED, "@leader", "@mayor", "@me"})
+# Concepts that, in a clause of their own, say who asks, not what: the bot addressed or named,
+# a head or a mayor ("riaditeľ potrebuje vedieť, …", "(overujem, či to bot vie)").
+ASKERS = frozenset({ADDRESSED, "#assistant", "@leader", "@mayor", "@me"})
 
 Outcome = Literal["answer", "suggest", "unknown"]
 
 # Where one clause of a question ends and another begins: a question or exclamation mark, a
-# dash or a colon between words, a comma, Japanese 、 ("…for my boss - when was…",
-# "メモを出すのですが、…"); not a full stop, which also ends "prof." and "tel.".
+# dash or a colon between words, a comma, Japanese 、, a parenthesis ("…for my boss - when
+# was…", "メモを出すのですが、…", "… v ktorej krajine? (overujem, či to bot vie)"); not a full
+# stop, which also ends "prof." and "tel.".
 # A reported question ends its preamble too: "my boss asks when…", "šéf sa pýta, kedy…".
 _CLAUSE_BREAK = re.compile(
-    r"[?!？！。、，]+|\s[-–—]+\s|[:;,]\s"
+    r"[?!？！。、，()（）]+|\s[-–—]+\s|[:;,]\s"
     r"|\s(?:asks|asked|is asking|wonders|wants to know|would like to know|needs to know)\s"
     r"|\s(?:sa p[ýy]ta|p[ýy]ta sa|chce vedie[ťt]|potrebuje vedie[ťt])\s",
     re.IGNORECASE,
