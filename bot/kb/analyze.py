@@ -128,6 +128,8 @@ WHICH_WORDS = frozenset(
     | {"ktory", "ktora", "ktore", "ktoru", "ktorom", "ktorej", "ktoreho", "ktorych", "ktorou"}
     | {"ktorym", "ktorymi", "ktori"}
 )
+# "How many X", "koľko X": a count of a kind, asked the same way ("how many trees").
+COUNT_WORDS = frozenset({"many", "much", "kolko"})
 # Words between the two that say nothing of the kind ("what kind of", "ktoré konkrétne").
 WHICH_FILLERS = frozenset(
     {"kind", "kinds", "type", "types", "sort", "sorts", "of", "exact", "exactly", "specific"}
@@ -343,7 +345,7 @@ class Analyzer:
             return () if any(t[0] in "@#" for t in found) else found
         words = normalized.split()
         for i, word in enumerate(words):
-            if word in WHICH_WORDS:
+            if word in WHICH_WORDS or word in COUNT_WORDS:
                 rest = [w for w in words[i + 1 :] if w not in WHICH_FILLERS]
                 if not rest or rest[0] in self.stopwords:
                     return ()

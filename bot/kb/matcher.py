@@ -37,9 +37,11 @@ INTENT_PENALTY = 0.7
 RECORD_PENALTY = 0.8
 OWN_RECORD_BONUS = 0.001  # breaks ties only
 
-# The confidence left to a question asking which thing of a kind no fact names ("which
-# airline"): in the questions measured, the best fact never answered one.
+# The confidence left to a question asking which thing, or how many, of a kind no fact names
+# ("which airline", "how many trees"): in the questions measured, the best fact never answered
+# one.
 UNRECORDED = 0.2
+RECORDED_LIKE = 0.9  # how alike a word must be to one the knowledge base has to count as it
 
 # Concepts that only gather synonyms: anything may be asked of in their words ("the unit's
 # role regarding travel"), so a fact whose questions never use them is not ruled out.
@@ -357,7 +359,12 @@ class Matcher:
         """Whether the question asks which thing of a kind no fact ever names."""
         asked = self.analyzer.asked_words(normalize(question))
         index = self.index
-        return bool(asked) and not any(t in index.postings or index.expand(t) for t in asked)
+        # Close kin count ("delegatov" for "delegates"), a loose likeness does not ("trees" is
+        # not "three").
+        return bool(asked) and not any(
+            t in index.postings or max(index.expand(t).values(), default=0.0) >= RECORDED_LIKE
+            for t in asked
+        )
 
     def _one_list(self, named: set[str]) -> bool:
         """Whether the named records are items of one list (Bratislava's interests)."""
