@@ -185,6 +185,13 @@ class Matcher:
             for toks in analyzed
         ]
         known = [i for i, names in enumerate(named) if names]
+        if 1 < len(known) < len(clauses):
+            # "Pripravujem podklady pre pána primátora – do kedy bude spolupráca trvať, aký je
+            # konečný dátum?": without the preamble, the clauses that ask are the question.
+            rest = " ".join(clauses[i] for i in known)
+            match = self._decide(rest, self.analyzer.analyze(rest), lang)
+            if match.outcome == "answer":
+                return match
         if len(known) > 1:
             # "I need the exact date for my boss, when was the agreement signed": a preamble
             # naming only what the question names too adds nothing; the question decides.

@@ -252,12 +252,43 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
             "ja",
             "bratislava-tokorozawa-agreement.signed",
         ),
+        # Without the preamble, the two clauses that ask are the question.
+        (
+            "Potrebujem to do správy pre primátora – dokedy trvá spolupráca s Tokorozawou, "
+            "aký je dátum konca?",
+            "sk",
+            "bratislava-tokorozawa-agreement.duration",
+        ),
+        # A parenthesis naming only the bot is an aside; "ktorá krajina" asks the country.
+        ("Bratislava leží v ktorej krajine? (testujem bota)", "sk", "countries.bratislava"),
+        ("Tokio – ktorá krajina?", "sk", "countries.tokyo"),
+        # "v časovom horizonte" asks until when, not which thing of a kind.
+        (
+            "v akom časovom horizonte sa majú akčné plány zrealizovať",
+            "sk",
+            "iuc.local_action_plans",
+        ),
     ],
 )
 def test_phrasings_read_by_rule_reach_their_fact(
     kb: KnowledgeBase, question: str, lang: str, entry: str
 ) -> None:
     assert QuestionAnswerer(kb).ask(question, lang).entry == entry
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("how many trees were planted", "en"),  # "trees" is not "three"
+        ("koľko obyvateľov má Kamakura", "sk"),
+        ("what was decided at the Tokorozawa meeting", "en"),
+        ("is there a video of the meeting", "en"),
+        ("will the cooperation continue after 2020", "en"),
+        ("bude spolupráca pokračovať aj po roku 2020?", "sk"),
+    ],
+)
+def test_what_no_fact_records_is_not_answered(kb: KnowledgeBase, question: str, lang: str) -> None:
+    assert not QuestionAnswerer(kb).ask(question, lang).answered
 
 
 def test_two_items_of_the_interests_list_reach_their_facts(kb: KnowledgeBase) -> None:
