@@ -24,7 +24,8 @@ COMMON_POSTINGS = 1000  # entries; only knowledge bases far bigger than the ship
 # The collection whose records are items of one list (what Bratislava wants to learn), and the
 # concepts every item answers: an item is an area of interest, something to learn.
 LIST_ITEMS = "interests"
-INTEREST_CONCEPTS = frozenset({"@area", "@learn", "@interest"})
+# "Energy efficiency on the agenda?" asks whether the item is among them too.
+INTEREST_CONCEPTS = frozenset({"@area", "@learn", "@interest", "@agenda"})
 FUZZY_PREFILTER = 0.6  # Indel similarity that a word must reach before the finer comparison
 
 
