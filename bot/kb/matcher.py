@@ -184,6 +184,16 @@ class Matcher:
             {t for t in toks if t[0] in "@#" and t not in SMALL_TALK and t not in ASKERS}
             for toks in analyzed
         ]
+        # A letter's frame names nothing asked either: its salutation ("Dear IUC helpdesk,")
+        # and its closing with what follows ("Kind regards, Policy Unit").
+        if analyzed[0][:1] == ["@hello"]:
+            named[0] = set()
+        closing = next(
+            (i for i in range(1, len(analyzed)) if analyzed[i][:1] in (["@thanks"], ["@bye"])),
+            len(analyzed),
+        )
+        for i in range(closing, len(analyzed)):
+            named[i] = set()
         known = [i for i, names in enumerate(named) if names]
         if 1 < len(known) < len(clauses):
             # "Pripravujem podklady pre pána primátora – do kedy bude spolupráca trvať, aký je

@@ -259,6 +259,13 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
             "sk",
             "bratislava-tokorozawa-agreement.duration",
         ),
+        # A letter's salutation and its closing with the signature frame the question.
+        (
+            "Dear IUC team, which Japanese city does Bratislava cooperate with? "
+            "Thank you in advance, P. Horak",
+            "en",
+            "bratislava-tokorozawa.about",
+        ),
         # A parenthesis naming only the bot is an aside; "ktorá krajina" asks the country.
         ("Bratislava leží v ktorej krajine? (testujem bota)", "sk", "countries.bratislava"),
         ("Tokio – ktorá krajina?", "sk", "countries.tokyo"),
