@@ -98,20 +98,7 @@ class QuestionAnswerer:
         if match.outcome == "answer" and match.entry:
             fact = self.kb.facts[match.entry]
             text = self._render(fact, t)
-            if fact.unrecorded:
-                return unrecorded(
-                    Answer(
-                        question,
-                        "answer",
-                        lang,
-                        text,
-                        fact.id,
-                        match.confidence,
-                        (),
-                        (fact.record,),
-                    )
-                )
-            return Answer(
+            answer = Answer(
                 question,
                 "answer",
                 lang,
@@ -122,6 +109,7 @@ class QuestionAnswerer:
                 (fact.record,),
                 fact.live,
             )
+            return unrecorded(answer) if fact.unrecorded else answer
         if match.outcome == "suggest":
             suggestions = tuple(
                 Suggestion(e, question_text(self.kb.facts[e], lang)) for e in match.suggestions
