@@ -174,7 +174,7 @@ def _kb_pull_reviewed(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from bot.kb.answer import QuestionAnswerer
+    from bot.kb.answer import QuestionAnswerer, unrecorded
 
     if args.lang and args.lang.split("-")[0].lower() not in LANGUAGES:
         print(f"iuc-bot: --lang must be one of {', '.join(LANGUAGES)}.", file=sys.stderr)
@@ -198,9 +198,8 @@ def _ask(args: argparse.Namespace) -> int:
                     live = BlockingLiveAnswers(database_url, qa)
                 answer = live.complete(answer)
             elif answer.live:
-                from bot.live import unlooked
-
-                answer = unlooked(answer)
+                # Without the visits, the fact's pointer to /register answers nothing asked.
+                answer = unrecorded(answer)
             if args.json:
                 print(json.dumps(_as_json(answer), ensure_ascii=False), flush=True)
             else:

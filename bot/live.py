@@ -94,14 +94,6 @@ async def live_text(
     return text, ()
 
 
-def unlooked(answer: Answer) -> Answer:
-    """A live answer whose visits could not be looked up: the fact's own text, which points to
-    /register, tells nothing of the visits asked about, so the question is not answered."""
-    if answer.live is None or answer.outcome != "answer":
-        return answer
-    return unrecorded(answer)
-
-
 class BlockingLiveAnswers:
     """`complete` for `iuc-bot ask`, which has no event loop: one of its own, and the database
     of DATABASE_URL. A database that is missing or not migrated leaves the fact's own text,
@@ -134,7 +126,9 @@ class BlockingLiveAnswers:
         if self._problem:  # "" once said
             print(f"iuc-bot: could not read the visits: {self._problem}", file=sys.stderr)
             self._problem = ""  # said once
-        return unlooked(answer)
+        # The fact's own text points to /register and tells nothing of the visits: not an
+        # answer to the question.
+        return unrecorded(answer)
 
     def close(self) -> None:
         """Closes the database and the loop."""

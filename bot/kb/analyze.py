@@ -111,6 +111,9 @@ INTENTS = frozenset(
 # The bot addressed ("you", "ty", "あなた") tells what a question is about only when nothing
 # else does: "who are you" asks about the bot, "can you tell me when…" about something else.
 ADDRESSED = "@you"
+# What the bot can do ("what can you do", "čo vieš", "何ができるの"): asked of the bot in the
+# same way, and about something else when that is named.
+ABILITIES = "@abilities"
 # Greetings, thanks and goodbyes: a reply of their own, unless a question comes with them.
 SMALL_TALK = frozenset({"@hello", "@thanks", "@bye"})
 # "Tokorozawa's partner", "所沢のパートナー都市": one city of a pair and a partner word name
@@ -322,13 +325,15 @@ class Analyzer:
                     found = [t for t in found if t not in PARTNER_ASKS]
                     found.append(pair)
                     present.add(pair)
-        if ADDRESSED in found and any(
-            t[0] in "@#" and t != ADDRESSED and t not in INTENTS and t not in self.own_names
+        about_bot = [t for t in (ADDRESSED, ABILITIES) if t in found]
+        if about_bot and any(
+            t[0] in "@#" and t not in about_bot and t not in INTENTS and t not in self.own_names
             for t in found
         ):
-            # "can you tell me when the agreement was signed" is about the agreement; "what
-            # can you do", with nothing else named, is about the bot.
-            found = [t for t in found if t != ADDRESSED]
+            # "can you tell me when the agreement was signed" is about the agreement, "what do
+            # you know about Imura" about Imura; "what can you do", with nothing else named, is
+            # about the bot.
+            found = [t for t in found if t not in about_bot]
         return list(dict.fromkeys(found))
 
     def asked_words(self, normalized: str) -> tuple[str, ...]:

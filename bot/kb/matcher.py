@@ -47,10 +47,6 @@ RECORDED_LIKE = 0.9  # how alike a word must be to one the knowledge base has to
 # role regarding travel"), so a fact whose questions never use them is not ruled out.
 SYNONYMS_ONLY = frozenset({"@role"})
 
-# "What can you do", "čo vieš": of the bot alone, what the help answers; "what do you know
-# about Imura" asks about Imura, as "Imura" alone would.
-ABILITIES = "@abilities"
-
 # Concepts that, in a clause of their own, say who asks, not what: the bot addressed or named,
 # a head or a mayor ("riaditeľ potrebuje vedieť, …", "(overujem, či to bot vie)").
 ASKERS = frozenset({ADDRESSED, "#assistant", "@leader", "@mayor", "@me"})
@@ -141,8 +137,6 @@ class Matcher:
         norm = normalize(question)  # once, for both
         lang = self.analyzer.detect_language(question, norm)
         query = self.analyzer.analyze(question, norm)
-        if ABILITIES in query and any(t[0] == "#" for t in query):
-            query = [t for t in query if t != ABILITIES]
         if extra:
             if not query:  # "ok" says nothing to read with the context
                 return Match("unknown", None, 0.0, (), lang, ())
