@@ -251,6 +251,10 @@ class Matcher:
                 # A hiragana run no question of the knowledge base has is grammar (していますか,
                 # ってる): it tells neither what is asked nor that it is something else.
                 continue
+            if not matches and _joins_known(tok, query, postings):
+                # The bigram across two known kanji words (予約一覧: 約一 between 予約 and
+                # 一覧) is no word of its own.
+                continue
             weight = (
                 max([idf[v] for v in matches])
                 if matches
@@ -457,3 +461,13 @@ def _looks_like_name(token: str, question: str) -> bool:
         return False
     words = question.split()
     return any(w[:1].isupper() and normalize(w).startswith(token) for w in words[1:])
+
+
+def _joins_known(token: str, query: list[str], postings: dict[str, tuple[int, ...]]) -> bool:
+    """Whether a kanji bigram straddles two known words of the question (約一 in 予約一覧)."""
+    if len(token) != 2 or script_of(token[0]) != "kanji":
+        return False
+    first, second = token
+    return any(t[-1] == first and t in postings for t in query if t != token) and any(
+        t[0] == second and t in postings for t in query if t != token
+    )

@@ -44,6 +44,8 @@ def test_every_command_named_exists(kb: KnowledgeBase) -> None:
         ("dovidenia", "sk", "assistant.bye"),
         # "good" alone is not "goodbye" (a prefix that Slovak inflection reads as the word).
         ("how are you", "en", "assistant.hello"),
+        ("how is it going, bot?", "en", "assistant.hello"),
+        ("ako sa darí?", "sk", "assistant.hello"),
         ("さようなら", "ja", "assistant.bye"),
     ],
 )
@@ -97,3 +99,25 @@ def test_a_greeting_before_a_question_does_not_hide_it(
     kb: KnowledgeBase, question: str, entry: str
 ) -> None:
     assert QuestionAnswerer(kb).ask(question, "en").entry == entry
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("please unsubscribe me from the news", "en"),
+        ("chcem zrušiť odber oznámení", "sk"),
+        # "連絡" is being contacted here, not a contact asked for.
+        ("配信停止してください。もう連絡いらないです", "ja"),
+    ],
+)
+def test_stopping_the_announcements_names_unsubscribe_and_forget_me(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    answer = QuestionAnswerer(kb).ask(question, "en")
+    assert (answer.entry, answer.lang) == ("assistant.announcements", lang)
+    assert "/unsubscribe" in answer.text and "/forget_me" in answer.text
+
+
+def test_a_kanji_bigram_across_two_known_words_is_no_word(kb: KnowledgeBase) -> None:
+    # 予約一覧 is 予約 and 一覧; its middle bigram 約一 is no word that weighs against a fact.
+    assert QuestionAnswerer(kb).ask("予約一覧を見せて", "ja").entry == "assistant.myvisits"
