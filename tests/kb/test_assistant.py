@@ -121,3 +121,19 @@ def test_stopping_the_announcements_names_unsubscribe_and_forget_me(
 def test_a_kanji_bigram_across_two_known_words_is_no_word(kb: KnowledgeBase) -> None:
     # 登録一覧 is 登録 and 一覧; its middle bigram 録一 is no word that weighs against a fact.
     assert QuestionAnswerer(kb).ask("登録一覧みたい", "ja").entry == "assistant.myvisits"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        # Not coming after all is a registration to withdraw, however it is said.
+        ("sorry, I cannot attend after all", "assistant.myvisits"),
+        ("nestihnem prísť na návštevu", "assistant.myvisits"),
+        # A short or misspelt word for the language.
+        ("lang settings", "assistant.language"),
+        ("ako zmenit jazik?", "assistant.language"),
+        ("元気？", "assistant.hello"),
+    ],
+)
+def test_the_bot_is_asked_in_everyday_words(kb: KnowledgeBase, question: str, entry: str) -> None:
+    assert QuestionAnswerer(kb).ask(question, "en").entry == entry
