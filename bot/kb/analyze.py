@@ -73,6 +73,11 @@ MONTH_ABBREVIATIONS = {
 AT_WORDS = frozenset({"in", "at", "to", "v", "vo", "do", "na"})
 AT_PARTICLES = ("で", "に", "へ")
 FROM_WORDS = frozenset({"from", "z", "zo"})
+# A place beside hosting is the place of the event: "did Tokorozawa host a meeting",
+# "hostila Tokorozawa stretnutie?" (not "hostia", guests, who come from a place).
+HOST_WORDS = frozenset({"host", "hosted", "hosts", "hosting"}) | frozenset(
+    {"hostila", "hostilo", "hostili", "usporiadala", "usporiadalo", "usporiadali"}
+)
 # A place named with the people it sent is where they came from: "the Tokorozawa delegation",
 # "zástupcovia Bratislavy", "所沢の代表団", "ブラチスラバ側" (the 2018 and 2019 meetings differ
 # only in who visited whom).
@@ -456,7 +461,12 @@ class Analyzer:
         if token not in self.places:
             return []
         after = after.lstrip()
-        if before in AT_WORDS or after.startswith(AT_PARTICLES):
+        if (
+            before in AT_WORDS
+            or before in HOST_WORDS
+            or after.startswith(AT_PARTICLES)
+            or after.split(" ", 1)[0] in HOST_WORDS
+        ):
             return [f"@at{token}"]
         if (
             before in FROM_WORDS

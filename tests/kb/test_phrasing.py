@@ -318,3 +318,13 @@ def test_an_abbreviated_month_is_the_month(kb: KnowledgeBase) -> None:
     assert analyzer.analyze("stretnutie v okt 2018") == analyzer.analyze(
         "stretnutie v oktober 2018"
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Did Tokorozawa host a meeting, and when?", "kedy hostila Tokorozawa stretnutie?"],
+)
+def test_the_city_that_hosted_is_where_the_meeting_was(kb: KnowledgeBase, question: str) -> None:
+    # Hosting makes the city the meeting's place: 2019 in Tokorozawa, not the 2018 visit of
+    # Tokorozawa's delegation to Bratislava.
+    assert QuestionAnswerer(kb).ask(question, "en").entry == "meeting-2019-tokorozawa.when"
