@@ -225,7 +225,11 @@ def _as_json(answer) -> dict:
 
 def _as_text(answer) -> str:
     lines = [answer.text]
-    lines.extend(f"  {i}. {s.question}" for i, s in enumerate(answer.suggestions, 1))
+    # Nothing here can be tapped: a suggestion about using the bot shows its command to send.
+    lines.extend(
+        f"  {i}. {s.question}" + (f" (/{s.command})" if s.command else "")
+        for i, s in enumerate(answer.suggestions, 1)
+    )
     return "\n".join(lines)
 
 

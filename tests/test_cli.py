@@ -155,6 +155,14 @@ def test_plain_mode_numbers_the_suggestions(vague: str) -> None:
     assert len(suggestions) >= 2
 
 
+def test_a_suggestion_about_using_the_bot_shows_its_command() -> None:
+    # Nothing in a terminal can be tapped: the command to send is shown beside the suggestion.
+    [answer] = json_lines(iuc_bot("ask", "--json", "--lang", "en", "which trips am I down for"))
+    assert answer["answered"] is False
+    assert "my registrations (/myvisits)" in answer["text"]
+    assert answer["suggestions"][0] == "my registrations"  # the JSON list stays the questions
+
+
 @pytest.mark.parametrize("lang", ["xx", "pt-br", "english"])
 def test_an_unknown_lang_exits_2(lang: str) -> None:
     done = iuc_bot("ask", "--json", "--lang", lang, "Imura")

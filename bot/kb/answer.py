@@ -26,6 +26,7 @@ class Suggestion:
 
     entry: str
     question: str
+    command: str | None = None  # the bot's command the fact is about (`Fact.command`)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ class QuestionAnswerer:
             return unrecorded(answer) if fact.unrecorded else answer
         if match.outcome == "suggest":
             suggestions = tuple(
-                Suggestion(e, question_text(self.kb.facts[e], lang)) for e in match.suggestions
+                Suggestion(e, question_text(self.kb.facts[e], lang), self.kb.facts[e].command)
+                for e in match.suggestions
             )
             text = t.gettext("I am not sure what you mean. Did you mean one of these?")
             return Answer(

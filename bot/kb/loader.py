@@ -10,6 +10,7 @@ from bot.kb.meta import read_lexicon, read_meta
 from bot.kb.model import Fact, KnowledgeBase, Participant, Record, Source
 from bot.kb.schema import (
     COLLECTIONS,
+    COMMAND_RE,
     COMMON,
     FACT_ID_RE,
     FACT_KEYS,
@@ -265,6 +266,15 @@ def _facts(
             )
             if unrecorded is None:
                 continue
+        command = None
+        if "command" in item:
+            command = item["command"]
+            if not isinstance(command, str) or not COMMAND_RE.fullmatch(command):
+                checker.problem(
+                    line_of(item, "command"),
+                    "The command must be a command's name without the slash, such as myvisits.",
+                )
+                continue
         if fact_id is None or text is None or questions is None:
             continue
         if fact_id in seen:
@@ -272,7 +282,16 @@ def _facts(
             continue
         seen.add(fact_id)
         facts.append(
-            Fact(f"{record_id}.{fact_id}", record_id, text, questions, source, live, unrecorded)
+            Fact(
+                f"{record_id}.{fact_id}",
+                record_id,
+                text,
+                questions,
+                source,
+                live,
+                unrecorded,
+                command,
+            )
         )
     return tuple(facts)
 

@@ -41,6 +41,9 @@ class Fact:
     # four are not recorded; …"): its text is the reply, but the question counts as not
     # answered (`Answer.outcome` "unrecorded"), and a person may be asked instead.
     unrecorded: bool = False
+    # The bot's command the fact tells how to use ("myvisits"): where the fact is only offered
+    # as a suggestion and cannot be tapped (`iuc-bot ask`), the command is shown beside it.
+    command: str | None = None
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,9 @@ COLLECTIONS: dict[str, dict[str, Spec]] = {
     },
 }
 
-FACT_KEYS = {"id", "text", "questions", "source", "live", "unrecorded"}
+FACT_KEYS = {"id", "text", "questions", "source", "live", "unrecorded", "command"}
+# The command an `assistant` fact is about (`command`): offered with the fact as a suggestion.
+COMMAND_RE = re.compile(r"[a-z][a-z_]{1,31}")
 # What a fact may answer from the database (`live`): the visits open for registration.
 LIVE_VALUES = ("open_visits",)
 

@@ -29,6 +29,8 @@ def test_every_command_named_exists(kb: KnowledgeBase) -> None:
             named = set(re.findall(r"/(\w+)", text))
             assert named, f"{fact.id} ({lang}) names no command"
             assert named <= COMMANDS, f"{fact.id} ({lang}): {named - COMMANDS}"
+            # The command shown beside the fact as a suggestion is one its answer names.
+            assert fact.command in named, f"{fact.id} ({lang}): command {fact.command}"
 
 
 @pytest.mark.parametrize(
@@ -115,7 +117,8 @@ def test_stopping_the_announcements_names_unsubscribe_and_forget_me(
 ) -> None:
     answer = QuestionAnswerer(kb).ask(question, "en")
     assert (answer.entry, answer.lang) == ("assistant.announcements", lang)
-    assert "/unsubscribe" in answer.text and "/forget_me" in answer.text
+    assert "/unsubscribe" in answer.text
+    assert "/forget_me" in answer.text
 
 
 def test_a_kanji_bigram_across_two_known_words_is_no_word(kb: KnowledgeBase) -> None:

@@ -238,6 +238,13 @@ def test_assistant_records_need_no_source(tmp_path: Path) -> None:
             id="unrecorded-not-a-boolean",
         ),
         pytest.param(
+            "assistant.yaml",
+            ASSISTANT.replace("live: open_visits", "command: /register"),
+            "assistant.yaml:6: The command must be a command's name without the slash, such as"
+            " myvisits.",
+            id="command-with-a-slash",
+        ),
+        pytest.param(
             "places.yaml",
             PLACES.replace('    source: {doc: seed, quote: "in Bratislava"}\n', ""),
             "places.yaml:2: The record lacks the required key 'source'.",
