@@ -394,6 +394,11 @@ class Matcher:
         facts.sort(key=lambda f: len(index.postings[f"#{f.split('.')[0]}"]))
         pairs = {pair[1:] for _, pair in self.analyzer.pairs if pair in query}
         decision = self.decision
+        # Beside the programme or the partnership, which most facts concern, a specific name
+        # is what is asked of ("udržateľné budovy, v IUC?", "Imura IUC").
+        specific = [f for f in facts if f"#{f.split('.')[0]}" in index.specific]
+        if len(facts) > 1 and len(specific) == 1:
+            facts = specific
         if len(facts) == 1 or (facts and facts[0].split(".")[0] in pairs):
             confidence = decision.names_only
             return Match("answer", facts[0], confidence, (), lang, entities, facts[0])

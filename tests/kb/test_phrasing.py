@@ -239,6 +239,9 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # What the bot can do, asked of the bot alone; beside a name, the name decides.
         ("čo všetko vieš?", "sk", "assistant.help"),
         ("what do you know about prof. Imura", "en", "imura.who"),
+        # Beside the programme, which most facts concern, a specific name is what is asked of.
+        ("udržateľné budovy v IUC?", "sk", "sustainable-buildings.interest"),
+        ("Imura, IUC", "en", "imura.who"),
         # Greetings in romaji and "good day" are greetings, not a question about a date;
         # "beginner" is not "begin".
         ("good day to you", "en", "assistant.hello"),
