@@ -27,6 +27,10 @@ LIST_ITEMS = "interests"
 # "Energy efficiency on the agenda?" asks whether the item is among them too.
 INTEREST_CONCEPTS = frozenset({"@area", "@learn", "@interest", "@agenda"})
 FUZZY_PREFILTER = 0.6  # Indel similarity that a word must reach before the finer comparison
+# A known word this long reaches its other cases among the index words too, this alike.
+INFLECTED_LENGTH = 7
+INFLECTED_LIKE = 0.92
+INFLECTED_RARE = 3  # facts at most: a common word's other cases are in the facts it is in
 
 
 # Per entry and token: the alternates that have the token with its share of their weight,
@@ -138,6 +142,7 @@ class Index:
         )
         self.foreign = _foreign(kb, self.postings, self.related)
         self.first_fact = {f"#{r.id}": r.facts[0].id for r in kb.records.values() if r.facts}
+        self._inflections: dict[str, dict[str, float]] = {}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
             if tok[0] not in "@#":
@@ -168,6 +173,30 @@ class Index:
             if sim > 0.0:
                 found[candidate] = sim
         return dict(sorted(found.items(), key=lambda kv: kv[1], reverse=True)[:3])
+
+    def inflections(self, token: str) -> dict[str, float]:
+        """Other index words that are the same long word in another case ("koordinátorom" of
+        one fact, "koordinátorka" of another): a known word reaches them too. Cached."""
+        known = self._inflections.get(token)
+        if known is None:
+            known = {}
+            if (
+                len(token) >= INFLECTED_LENGTH
+                and script_of(token[0]) == "latin"
+                and len(self.postings.get(token, ())) <= INFLECTED_RARE
+            ):
+                for candidate, _, _ in process.extract(
+                    token,
+                    self._by_initial.get(token[0], ()),
+                    scorer=Indel.normalized_similarity,
+                    score_cutoff=FUZZY_PREFILTER,
+                    limit=20,
+                ):
+                    sim = word_similarity(token, candidate) if candidate != token else 0.0
+                    if sim >= INFLECTED_LIKE:
+                        known[candidate] = sim
+            self._inflections[token] = known
+        return known
 
     def phrasing_scores(self, entries: Iterable[int], matched: dict[str, float]) -> list[float]:
         """How much of each entry's closest alternate question the matched tokens cover.

@@ -230,8 +230,12 @@ class Matcher:
         common: list[tuple[float, dict[str, float]]] = []
         weak: list[str] = []  # tokens no index token stands for closely (names never seen?)
         found: list[tuple[float, Iterable[str]]] = []  # per token: its weight, what it matched
+        # Slovak inflects by the ending: a word of one fact ("koordinátorom") is another's in
+        # another case ("koordinátorka"), and a known word reaches those too.
+        inflected = index.inflections if lang == "sk" else _none
         for tok in query:
-            if tok in postings:  # the usual case: `index.expand` gives the token itself
+            if tok in postings and not inflected(tok):
+                # The usual case: `index.expand` gives the token itself.
                 weight = idf[tok]
                 found.append((weight, (tok,)))  # a word the knowledge base knows
                 matched[tok] = 1.0  # no similarity is above
@@ -247,6 +251,8 @@ class Matcher:
                             coverage[entry] = weight
                 continue
             matches = index.expand(tok)
+            if tok in postings:  # a known word, and its other cases
+                matches = {**matches, **inflected(tok)}
             if not matches and script_of(tok[0]) == "hira":
                 # A hiragana run no question of the knowledge base has is grammar (していますか,
                 # ってる): it tells neither what is asked nor that it is something else.
@@ -256,7 +262,9 @@ class Matcher:
                 # 一覧) is no word of its own.
                 continue
             weight = (
-                max([idf[v] for v in matches])
+                idf[tok]
+                if tok in postings
+                else max([idf[v] for v in matches])
                 if matches
                 else token_weight(tok, index.unknown_weight)
             )
@@ -476,3 +484,8 @@ def _joins_known(token: str, query: list[str], postings: dict[str, tuple[int, ..
     return any(t[-1] == first and t in postings for t in query if t != token) and any(
         t[0] == second and t in postings for t in query if t != token
     )
+
+
+def _none(token: str) -> dict[str, float]:
+    """No other cases: English and Japanese words are looked up as they are."""
+    return {}
