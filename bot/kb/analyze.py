@@ -67,6 +67,19 @@ MONTH_ABBREVIATIONS = {
     "nov": "november",
     "dec": "december",
 }
+# Other words people shorten in a chat ("coop duration?", "which yr", "next mtg", "stretko").
+ABBREVIATIONS = {
+    **MONTH_ABBREVIATIONS,
+    "yr": "year",
+    "yrs": "years",
+    "coop": "cooperation",
+    "mtg": "meeting",
+    "mtgs": "meetings",
+    "dept": "department",
+    "depts": "departments",
+    "stretko": "stretnutie",
+}
+_ABBREVIATED = frozenset(ABBREVIATIONS)
 
 # Where something happened matters ("what did they do in Tokorozawa" is the 2019 meeting);
 # these words and particles mark a place as the place of the event, or as the origin.
@@ -283,6 +296,9 @@ class Analyzer:
         `normalized` is `normalize(text)`, when the caller has it already.
         """
         norm = normalize(text) if normalized is None else normalized
+        if not _ABBREVIATED.isdisjoint(norm.split()):
+            # Before the phrases: "which yr" is "which year", "Oct 2018 meeting" a meeting.
+            norm = " ".join(ABBREVIATIONS.get(word, word) for word in norm.split())
         folded = kana_fold(norm)
         found: list[str] = []
         spans = self._japanese_phrases(folded) if is_japanese(norm) else []
@@ -483,7 +499,7 @@ class Analyzer:
             return known
         if script_of(token[0]) != "latin":
             return token
-        token = MONTH_ABBREVIATIONS.get(token, token)
+        token = ABBREVIATIONS.get(token, token)
         hit = self.words.get(token)
         if hit:
             return hit

@@ -239,6 +239,9 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # What the bot can do, asked of the bot alone; beside a name, the name decides.
         ("čo všetko vieš?", "sk", "assistant.help"),
         ("what do you know about prof. Imura", "en", "imura.who"),
+        # Words shortened in a chat, and a "y/n" after the question.
+        ("which yr was the agreement signed?", "en", "bratislava-tokorozawa-agreement.signed"),
+        ("energy efficiency y/n", "en", "energy-efficiency.interest"),
         # A rare Slovak word of one fact reaches its other cases in another's: "koordinátorom"
         # (prof. Imura's questions) is also "koordinátorka" (prof. Schreurs's).
         ("kto je koordinátorom spolupráce Bratislavy s Tokorozawou", "sk", "schreurs.who"),
