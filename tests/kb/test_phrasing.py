@@ -337,3 +337,19 @@ def test_the_city_that_hosted_is_where_the_meeting_was(kb: KnowledgeBase, questi
     # Hosting makes the city the meeting's place: 2019 in Tokorozawa, not the 2018 visit of
     # Tokorozawa's delegation to Bratislava.
     assert QuestionAnswerer(kb).ask(question, "en").entry == "meeting-2019-tokorozawa.when"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("which delegation was larger, the one from Tokorozawa or from Bratislava?", "en"),
+        ("ktoré stretnutie bolo skôr, v Bratislave alebo v Tokorozawe?", "sk"),
+        ("所沢とブラチスラバの会議、どちらが先？", "ja"),
+    ],
+)
+def test_two_meetings_compared_get_the_overview_of_both(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    # Which came first, which delegation was larger: one meeting's fact tells half of it.
+    answer = QuestionAnswerer(kb).ask(question, lang)
+    assert answer.entry == "meetings.overview"
