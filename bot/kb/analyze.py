@@ -116,6 +116,14 @@ _NEXT_MEETING = re.compile(
     r"\bdals\w*\s+(?:stretnut|navstev|misi|cest|podujat|zasadnut|rokovan|konferenci|vylet)"
 )
 NEXT = "@next"
+WHO = "@who"
+NAME = "@name"
+# "Who were the four?": the count is known, so the people themselves are asked for.
+_COUNTED = re.compile(
+    r"\bwho (?:were|are) the (?:two|three|four|[2-9])\b"
+    r"|\bkto (?:boli|su) (?:ti |tie )?(?:dvaja|traja|styria|[2-9])\b"
+    r"|(?:[2-9]|[二三四])(?:人|名)(?:は|って)(?:誰|だれ)|(?:誰|だれ)と(?:誰|だれ)"
+)
 
 _SENT = ("代表", "側", "一行", "訪問団", "使節団", "職員")
 DELEGATION_PARTICLES = (*_SENT, *("の" + p for p in _SENT), "の人")
@@ -330,6 +338,9 @@ class Analyzer:
             previous = word
         if "dals" in norm and _NEXT_MEETING.search(norm):
             found.append(NEXT)
+        if WHO in found and NAME not in found and _COUNTED.search(norm):
+            # "who were the four?", "4人は誰": the count is known, the people are asked for.
+            found.append(NAME)
         if not self._city_place.keys().isdisjoint(found):
             found += [self._city_place[t] for t in found if t in self._city_place]
         pair_cities = self._pair_cities

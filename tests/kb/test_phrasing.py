@@ -353,3 +353,20 @@ def test_two_meetings_compared_get_the_overview_of_both(
     # Which came first, which delegation was larger: one meeting's fact tells half of it.
     answer = QuestionAnswerer(kb).ask(question, lang)
     assert answer.entry == "meetings.overview"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who were the four from Bratislava in Tokorozawa?",
+        "kto boli tí štyria v Tokorozawe?",
+        "所沢へ行った4人は誰ですか",
+    ],
+)
+def test_who_were_the_four_asks_the_names_the_source_leaves_out(
+    kb: KnowledgeBase, question: str
+) -> None:
+    # The count is known; the people are asked for, and their names are not recorded.
+    answer = QuestionAnswerer(kb).ask(question, "en")
+    assert answer.entry == "meeting-2019-tokorozawa.names"
+    assert not answer.answered
