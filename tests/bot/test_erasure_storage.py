@@ -117,7 +117,7 @@ async def leave_traces(bot: Harness) -> None:
     helpful = [label for label, _ in bot.api.buttons(answer) if "👍" in label]
     if helpful:
         await bot.press(PERSON, answer, helpful[0])
-    [unsure] = await bot.send(PERSON, "QSECRET when was the meeting")
+    [unsure] = await bot.send(PERSON, "QSECRET meeting tokorozawa")  # only suggestions
     await bot.press(PERSON, unsure, "None of these")
     # Handed to the coordinators: the question is stored once more, with its language.
     await bot.press(PERSON, bot.api.last_message(PERSON), "Ask a coordinator")
