@@ -370,3 +370,12 @@ def test_who_were_the_four_asks_the_names_the_source_leaves_out(
     answer = QuestionAnswerer(kb).ask(question, "en")
     assert answer.entry == "meeting-2019-tokorozawa.names"
     assert not answer.answered
+
+
+def test_imura_typed_in_kanji_is_recognized_but_never_shown(kb: KnowledgeBase) -> None:
+    # The source gives no kanji for prof. Imura: 井村 as people type it is read as him, and
+    # the answer keeps the katakana the knowledge base records.
+    answer = QuestionAnswerer(kb).ask("井村さんの役割は何ですか", "ja")
+    assert answer.entry == "imura.who"
+    assert "井村" not in answer.text
+    assert "イムラ" in answer.text
