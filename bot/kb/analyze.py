@@ -116,6 +116,11 @@ _NEXT_MEETING = re.compile(
     r"\bdals\w*\s+(?:stretnut|navstev|misi|cest|podujat|zasadnut|rokovan|konferenci|vylet)"
 )
 NEXT = "@next"
+# A katakana word this long and this like a name written in kana is that name, mistyped
+# (ブラスチラバ for ブラチスラバ: two letters swapped).
+KANA_NAME_LENGTH = 4
+KANA_NAME_LIKE = 0.8
+_KANA_NAME = frozenset(chr(c) for c in range(0x3041, 0x30A0)) | {"ー", "・"}
 WHO = "@who"
 NAME = "@name"
 # "Who were the four?": the count is known, so the people themselves are asked for.
@@ -181,6 +186,12 @@ class Analyzer:
             for aliases in record.aliases.values():
                 names.extend(aliases)
             self._add(phrases, names, f"#{record.id}")
+        # Names written in kana, to read a mistyped one (ブラスチラバ) as the name it is near.
+        self._kana_names = {
+            p: t
+            for p, t in phrases.items()
+            if t[0] == "#" and len(p) >= KANA_NAME_LENGTH and all(c in _KANA_NAME for c in p)
+        }
         # A question naming both cities of a pair asks about their partnership.
         self.pairs = [
             ({f"#{c}" for c in r.fields["cities"]}, f"#{r.id}")
@@ -508,6 +519,14 @@ class Analyzer:
         known = self._word_tokens.get(token)
         if known is not None:
             return known
+        if script_of(token[0]) == "kata" and len(token) >= KANA_NAME_LENGTH:
+            near = process.extractOne(
+                kana_fold(token),
+                self._kana_names.keys(),
+                scorer=Indel.normalized_similarity,
+                score_cutoff=KANA_NAME_LIKE,
+            )
+            return self._kana_names[near[0]] if near else token
         if script_of(token[0]) != "latin":
             return token
         token = ABBREVIATIONS.get(token, token)

@@ -379,3 +379,8 @@ def test_imura_typed_in_kanji_is_recognized_but_never_shown(kb: KnowledgeBase) -
     assert answer.entry == "imura.who"
     assert "井村" not in answer.text
     assert "イムラ" in answer.text
+
+
+def test_a_mistyped_katakana_name_is_the_name_it_is_near(kb: KnowledgeBase) -> None:
+    # ブラスチラバ: two letters of ブラチスラバ swapped.
+    assert Analyzer(kb).analyze("ブラスチラバの位置")[0] == "#bratislava"
