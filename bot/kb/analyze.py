@@ -529,7 +529,7 @@ class Analyzer:
             return self._kana_names[near[0]] if near else token
         if script_of(token[0]) != "latin":
             return token
-        token = ABBREVIATIONS.get(token, token)
+        token = ABBREVIATIONS.get(token, token)  # also for `asked_words` ("which yr")
         hit = self.words.get(token)
         if hit:
             return hit

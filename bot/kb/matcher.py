@@ -261,13 +261,12 @@ class Matcher:
                 # The bigram across two known kanji words (予約一覧: 約一 between 予約 and
                 # 一覧) is no word of its own.
                 continue
-            weight = (
-                idf[tok]
-                if tok in postings
-                else max([idf[v] for v in matches])
-                if matches
-                else token_weight(tok, index.unknown_weight)
-            )
+            if tok in postings:  # its other cases count as much as the word itself
+                weight = idf[tok]
+            elif matches:
+                weight = max([idf[v] for v in matches])
+            else:
+                weight = token_weight(tok, index.unknown_weight)
             found.append((weight, matches.keys()))  # empty: a word it never saw
             if max(matches.values(), default=0.0) < 0.9:
                 weak.append(tok)
