@@ -80,6 +80,7 @@ ABBREVIATIONS = {
     "stretko": "stretnutie",
 }
 _ABBREVIATED = frozenset(ABBREVIATIONS)
+_HIRAGANA = re.compile("[\u3041-\u309f]")
 
 # Where something happened matters ("what did they do in Tokorozawa" is the 2019 meeting);
 # these words and particles mark a place as the place of the event, or as the origin.
@@ -561,7 +562,11 @@ class Analyzer:
         a Slovak interface is answered in Slovak). `normalized` is `normalize(text)`, when the
         caller has it already.
         """
-        if is_japanese(text):
+        if is_japanese(text) and (
+            _HIRAGANA.search(text) or len(_LATIN_WORD.findall(text.lower())) < 2
+        ):
+            # Japanese grammar is in hiragana; a name in kanji or katakana inside an English or
+            # Slovak sentence ("set interface to 日本語 pls", "所沢市 – to je kde?") is quoted.
             return "ja"
         # Sorted once, on the first call, to find words that begin with another.
         ordered: dict[str, list[str]] | None = self.__dict__.get("_lang_sorted")

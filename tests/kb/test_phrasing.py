@@ -384,3 +384,19 @@ def test_imura_typed_in_kanji_is_recognized_but_never_shown(kb: KnowledgeBase) -
 def test_a_mistyped_katakana_name_is_the_name_it_is_near(kb: KnowledgeBase) -> None:
     # ブラスチラバ: two letters of ブラチスラバ swapped.
     assert Analyzer(kb).analyze("ブラスチラバの位置")[0] == "#bratislava"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("set interface to 日本語 pls", "en"),
+        ("所沢市 – to je kde?", "sk"),
+        # Japanese grammar (hiragana) around English words is Japanese.
+        ("visitにsign upしたい", "ja"),
+        ("所沢", "ja"),
+    ],
+)
+def test_a_japanese_name_quoted_in_a_latin_sentence_keeps_its_language(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    assert Analyzer(kb).detect_language(question) == lang
