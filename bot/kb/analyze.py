@@ -81,6 +81,30 @@ ABBREVIATIONS = {
 }
 _ABBREVIATED = frozenset(ABBREVIATIONS)
 _HIRAGANA = re.compile("[\u3041-\u309f]")
+# A Slovak relative clause after a comma ("jedna z tém, o ktoré má záujem", "miesta, kde sa
+# realizujú projekty"): its "ktoré", "kde" ask nothing.
+_RELATIVE = re.compile(
+    r",\s*(?:(?:o|na|v|vo|s|so|z|zo|do|pre|za|cez|po|pri|k|ku|od)\s+)?(ktor\w*|kde|kam|kedy)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.!?;:–—]|\s-\s")
+
+
+def _relative_words(text: str) -> dict[str, set[int]]:
+    """Per normalized word, which of its occurrences begin a relative clause.
+
+    Only after a clause of three words or more ending in a lowercase word: "Tokorozawa, kde
+    leží?" asks where Tokorozawa is.
+    """
+    found: dict[str, set[int]] = {}
+    for match in _RELATIVE.finditer(text):
+        before = text[: match.start()]
+        clause = _CLAUSE_END.split(before)[-1].split()
+        if len(clause) < 3 or not clause[-1][:1].islower():
+            continue
+        word = normalize(match.group(1))
+        found.setdefault(word, set()).add(normalize(before).split().count(word))
+    return found
 
 # Where something happened matters ("what did they do in Tokorozawa" is the 2019 meeting);
 # these words and particles mark a place as the place of the event, or as the origin.
@@ -340,7 +364,14 @@ class Analyzer:
         word_tokens = self._word_tokens
         previous = ""
         words = [piece for word in tokens(rest) for piece in self._split_katakana(word)]
+        relative = _relative_words(text) if "," in text else {}
+        seen: dict[str, int] = {}
         for i, word in enumerate(words):
+            if relative:
+                count = seen[word] = seen.get(word, -1) + 1
+                if count in relative.get(word, ()):
+                    previous = word
+                    continue  # "miesta, kde sa realizujú projekty" asks no "where"
             if word not in stopwords:
                 token = word_tokens.get(word) or self._word_token(word)
                 found.append(token)

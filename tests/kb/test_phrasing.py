@@ -400,3 +400,18 @@ def test_a_japanese_name_quoted_in_a_latin_sentence_keeps_its_language(
     kb: KnowledgeBase, question: str, lang: str
 ) -> None:
     assert Analyzer(kb).detect_language(question) == lang
+
+
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        # A relative clause after a comma asks nothing of its own.
+        ("Udržateľné budovy – je to jedna z tém, o ktoré má Bratislava záujem?", False),
+        ("Tokorozawa, kde leží?", True),  # a name, then the question
+    ],
+)
+def test_a_slovak_relative_clause_asks_no_question(
+    kb: KnowledgeBase, question: str, where: bool
+) -> None:
+    tokens = Analyzer(kb).analyze(question)
+    assert ("@who" in tokens or "@where" in tokens) is where
