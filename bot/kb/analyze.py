@@ -106,6 +106,7 @@ def _relative_words(text: str) -> dict[str, set[int]]:
         found.setdefault(word, set()).add(normalize(before).split().count(word))
     return found
 
+
 # Where something happened matters ("what did they do in Tokorozawa" is the 2019 meeting);
 # these words and particles mark a place as the place of the event, or as the origin.
 AT_WORDS = frozenset({"in", "at", "to", "v", "vo", "do", "na"})
