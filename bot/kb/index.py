@@ -157,15 +157,8 @@ class Index:
         script = script_of(token[0])
         if script not in ("latin", "kata") or (script == "kata" and len(token) < 4):
             return {}
-        candidates = process.extract(
-            token,
-            self._by_initial.get(token[0], ()),
-            scorer=Indel.normalized_similarity,
-            score_cutoff=FUZZY_PREFILTER,
-            limit=20,
-        )
         found: dict[str, float] = {}
-        for candidate, ratio, _ in candidates:
+        for candidate, ratio in self._near(token):
             if script == "latin":
                 sim = word_similarity(token, candidate)
             else:
@@ -185,18 +178,25 @@ class Index:
                 and script_of(token[0]) == "latin"
                 and len(self.postings.get(token, ())) <= INFLECTED_RARE
             ):
-                for candidate, _, _ in process.extract(
-                    token,
-                    self._by_initial.get(token[0], ()),
-                    scorer=Indel.normalized_similarity,
-                    score_cutoff=FUZZY_PREFILTER,
-                    limit=20,
-                ):
+                for candidate, _ in self._near(token):
                     sim = word_similarity(token, candidate) if candidate != token else 0.0
                     if sim >= INFLECTED_LIKE:
                         known[candidate] = sim
             self._inflections[token] = known
         return known
+
+    def _near(self, token: str) -> list[tuple[str, float]]:
+        """Index words with the token's initial, roughly alike (Indel ratio), to compare finer."""
+        return [
+            (candidate, ratio)
+            for candidate, ratio, _ in process.extract(
+                token,
+                self._by_initial.get(token[0], ()),
+                scorer=Indel.normalized_similarity,
+                score_cutoff=FUZZY_PREFILTER,
+                limit=20,
+            )
+        ]
 
     def phrasing_scores(self, entries: Iterable[int], matched: dict[str, float]) -> list[float]:
         """How much of each entry's closest alternate question the matched tokens cover.

@@ -232,9 +232,11 @@ class Matcher:
         found: list[tuple[float, Iterable[str]]] = []  # per token: its weight, what it matched
         # Slovak inflects by the ending: a word of one fact ("koordinátorom") is another's in
         # another case ("koordinátorka"), and a known word reaches those too.
-        inflected = index.inflections if lang == "sk" else _none
+        slovak = lang == "sk"
         for tok in query:
-            if tok in postings and not inflected(tok):
+            known = tok in postings
+            other_cases = index.inflections(tok) if known and slovak else None
+            if known and not other_cases:
                 # The usual case: `index.expand` gives the token itself.
                 weight = idf[tok]
                 found.append((weight, (tok,)))  # a word the knowledge base knows
@@ -251,8 +253,8 @@ class Matcher:
                             coverage[entry] = weight
                 continue
             matches = index.expand(tok)
-            if tok in postings:  # a known word, and its other cases
-                matches = {**matches, **inflected(tok)}
+            if other_cases:  # a known word, and its other cases
+                matches = {**matches, **other_cases}
             if not matches and script_of(tok[0]) == "hira":
                 # A hiragana run no question of the knowledge base has is grammar (していますか,
                 # ってる): it tells neither what is asked nor that it is something else.
@@ -261,7 +263,7 @@ class Matcher:
                 # The bigram across two known kanji words (予約一覧: 約一 between 予約 and
                 # 一覧) is no word of its own.
                 continue
-            if tok in postings:  # its other cases count as much as the word itself
+            if known:  # its other cases count as much as the word itself
                 weight = idf[tok]
             elif matches:
                 weight = max([idf[v] for v in matches])
@@ -483,8 +485,3 @@ def _joins_known(token: str, query: list[str], postings: dict[str, tuple[int, ..
     return any(t[-1] == first and t in postings for t in query if t != token) and any(
         t[0] == second and t in postings for t in query if t != token
     )
-
-
-def _none(token: str) -> dict[str, float]:
-    """No other cases: English and Japanese words are looked up as they are."""
-    return {}
