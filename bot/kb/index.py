@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -10,7 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from bot.kb.analyze import INTENTS, Analyzer, word_similarity
-from bot.kb.model import KnowledgeBase, Participant, Record
+from bot.kb.model import Fact, KnowledgeBase, Participant, Record
 from bot.kb.text import script_of
 
 # Kinds of question: a fact none of whose phrasings asks "when" does not answer a "when".
@@ -70,6 +71,14 @@ class Index:
             self.record_token.append(f"#{fact.record}")
             record = kb.records[fact.record]
             related = _related(kb, fact.record)
+            # A record the answer's text speaks of, and where it is, is one the fact concerns:
+            # Imura's fact tells that he attended the Bratislava meeting ("which professor came
+            # to the meeting in BA"). Not whom else it names: Schreurs's fact is not Imura's.
+            for ref in _referenced(kb, fact):
+                related.update(
+                    t for t in _related(kb, ref, depth=1)
+                    if t == f"#{ref}" or kb.records[t[1:]].collection == "places"
+                )
             for questions in fact.questions.values():
                 for question in questions:
                     toks = self.analyzer.analyze(question)
@@ -295,6 +304,15 @@ def _event_places(kb: KnowledgeBase, record: Record) -> list[str]:
         if home and home != place:
             roles.append(f"@from#{home}")
     return roles
+
+
+_REFERENCE = re.compile(r"\{([\w-]+)\.")
+
+
+def _referenced(kb: KnowledgeBase, fact: Fact) -> set[str]:
+    """The other records whose fields the fact's text shows ({meeting-2018-bratislava.period})."""
+    refs = {ref for text in fact.text.values() for ref in _REFERENCE.findall(text)}
+    return refs & kb.records.keys()
 
 
 def _related(kb: KnowledgeBase, record_id: str, depth: int = 2) -> set[str]:
