@@ -76,7 +76,8 @@ class Index:
             # to the meeting in BA"). Not whom else it names: Schreurs's fact is not Imura's.
             for ref in _referenced(kb, fact):
                 related.update(
-                    t for t in _related(kb, ref, depth=1)
+                    t
+                    for t in _related(kb, ref, depth=1)
                     if t == f"#{ref}" or kb.records[t[1:]].collection == "places"
                 )
             for questions in fact.questions.values():
