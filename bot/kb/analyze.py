@@ -156,6 +156,20 @@ _COUNTED = re.compile(
     r"|(?:[2-9]|[二三四])(?:人|名)(?:は|って)(?:誰|だれ)|(?:誰|だれ)と(?:誰|だれ)"
 )
 
+# A year checked ("was it signed in 2019?", "bola podpísaná v roku 2018?", "2018年に結ばれた
+# んだっけ"): with no other question word, a yes/no question about a date, which the fact
+# giving the date answers. Not a year naming a thing ("the 2018 meeting", "the meeting in
+# 2018", "2018年の会議"), nor one beside a question word ("what was discussed in 2018").
+_YEAR_CHECKED = re.compile(
+    r"(?:(\w+)\s+)?\b(?:in|on|v|vo|roku|rok)\s+(?:19|20)\d\d\b|(?:19|20)\d\d年に"
+)
+_ASKS_OTHER = re.compile(
+    r"\b(?:what|which|how|why|whose|co|ake|aky|aka|aku|ako|preco|ktor\w*)\b"
+    r"|何|なに|どんな|どの|どう|なぜ"
+)
+WHEN = "@when"
+EVENT_WORDS = frozenset({"@meeting", "@business_meeting"})
+
 _SENT = ("代表", "側", "一行", "訪問団", "使節団", "職員")
 DELEGATION_PARTICLES = (*_SENT, *("の" + p for p in _SENT), "の人")
 
@@ -385,6 +399,8 @@ class Analyzer:
         if WHO in found and NAME not in found and _COUNTED.search(norm):
             # "who were the four?", "4人は誰": the count is known, the people are asked for.
             found.append(NAME)
+        if INTENTS.isdisjoint(found) and self._checks_year(norm):
+            found.append(WHEN)
         if not self._city_place.keys().isdisjoint(found):
             found += [self._city_place[t] for t in found if t in self._city_place]
         pair_cities = self._pair_cities
@@ -411,6 +427,14 @@ class Analyzer:
             # about the bot.
             found = [t for t in found if t not in about_bot]
         return list(dict.fromkeys(found))
+
+    def _checks_year(self, norm: str) -> bool:
+        """Whether a yes/no question checks a year ("was it signed in 2019?")."""
+        checked = _YEAR_CHECKED.search(norm)
+        if not checked or _ASKS_OTHER.search(norm):
+            return False
+        before = checked[1]  # "meeting" in "the meeting in 2018" names which meeting
+        return not before or self._word_token(before) not in EVENT_WORDS
 
     def asked_words(self, normalized: str) -> tuple[str, ...]:
         """The word naming what a "which …" question asks for, when it is a plain word.
