@@ -209,6 +209,8 @@ WHICH_FILLERS = frozenset(
     {"kind", "kinds", "type", "types", "sort", "sorts", "of", "exact", "exactly", "specific"}
     | {"particular", "precise", "konkretne", "konkretny", "konkretna", "presne", "druh", "typ"}
 )
+# Verbs that end the noun a "how many" asks of ("how many business meetings have there been").
+_AUXILIARIES = frozenset({"have", "has", "had", "were", "was", "are", "is", "did", "do", "does"})
 _JAPANESE_WHICH = re.compile(r"(?:どの|どんな|何の|なんの)([\u4e00-\u9fff\u30a0-\u30ff]{2,})")
 
 
@@ -453,6 +455,16 @@ class Analyzer:
             if word in WHICH_WORDS or word in COUNT_WORDS:
                 rest = [w for w in words[i + 1 :] if w not in WHICH_FILLERS]
                 if not rest or rest[0] in self.stopwords:
+                    return ()
+                if (
+                    len(rest) > 1
+                    and (len(rest) == 2 or rest[2] in self.stopwords or rest[2] in _AUXILIARIES)
+                    and len(named := self.analyze(" ".join(rest[:2]))) == 1
+                    and named[0][0] in "@#"
+                ):
+                    # A phrase the lexicon knows is the kind asked for ("how many business
+                    # meetings were there"); not one qualifying it ("which Latin American
+                    # cities").
                     return ()
                 token = self._word_token(rest[0])
                 return () if token[0] in "@#" else (token,)
