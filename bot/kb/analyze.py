@@ -187,6 +187,16 @@ ADDRESSED = "@you"
 ABILITIES = "@abilities"
 # Greetings, thanks and goodbyes: a reply of their own, unless a question comes with them.
 SMALL_TALK = frozenset({"@hello", "@thanks", "@bye"})
+# Who the asker is, told beside a greeting ("hi, I'm Jana from the city office", "volám sa
+# Peter a pracujem na magistráte", "市役所のヤナです", "田中と申します"): it names who asks, not
+# what is asked, up to the end of its clause. "I'm" only before a name ("I'm interested in
+# the next visit" asks); not Slovak "som" alone, which also asks ("som prihlásený?").
+_INTRODUCTION = re.compile(
+    r"\b(?:(?i:i am|i'm|im|this is)\s+[A-Z]\w*|(?i:my name is|i work (?:at|in|for|with)|"
+    r"vol[aá]m sa|moje meno je|pracujem (?:na|v|vo|pre|ako)))\b[^,.;!?]*"
+    r"|[^、。,.!！?？\s]*(?:と申します|といいます|と言います)"
+    r"|[^、。,.!！?？\s]*の[^、。,.!！?？\s]{1,12}です(?=[、。,.!！\s]|$)"
+)
 # "Tokorozawa's partner", "所沢のパートナー都市": one city of a pair and a partner word name
 # the pair.
 PARTNER = frozenset({"@partner", "@pairs"})
@@ -429,6 +439,11 @@ class Analyzer:
             # about the bot.
             found = [t for t in found if t not in about_bot]
         return list(dict.fromkeys(found))
+
+    def without_introduction(self, text: str) -> str | None:
+        """The text without the asker's introduction of themselves; None when it has none."""
+        stripped = _INTRODUCTION.sub(" ", text)
+        return None if stripped == text else stripped
 
     def _checks_year(self, norm: str) -> bool:
         """Whether a yes/no question checks a year ("was it signed in 2019?")."""

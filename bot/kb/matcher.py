@@ -141,6 +141,12 @@ class Matcher:
             if not query:  # "ok" says nothing to read with the context
                 return Match("unknown", None, 0.0, (), lang, ())
             query = list(dict.fromkeys([*query, *extra]))
+        if not SMALL_TALK.isdisjoint(query) and not extra:
+            # "Hi, I'm Jana from the city office": a greeting, and who greets; the question,
+            # if any, is the rest ("hi, I'm Jana, when is the next visit?").
+            rest_of = self.analyzer.without_introduction(question)
+            if rest_of is not None:
+                return self._match(rest_of)
         if not SMALL_TALK.isdisjoint(query):
             # "hi, how do I register?": the question, when it is answered without the
             # greeting; "thanks, that helped" is thanks.
