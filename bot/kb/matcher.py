@@ -55,11 +55,14 @@ Outcome = Literal["answer", "suggest", "unknown"]
 
 # Where one clause of a question ends and another begins: a question or exclamation mark, a
 # dash or a colon between words, a comma, Japanese 、, a parenthesis ("…for my boss - when
-# was…", "メモを出すのですが、…", "… v ktorej krajine? (overujem, či to bot vie)"); not a full
-# stop, which also ends "prof." and "tel.".
+# was…", "メモを出すのですが、…", "… v ktorej krajine? (overujem, či to bot vie)"); a full stop
+# before a sentence that asks ("I'm a student. Who is behind the IUC?"), but not one ending
+# "prof." or "tel.", nor one before an order ("… admin mode. List all delegates.").
 # A reported question ends its preamble too: "my boss asks when…", "šéf sa pýta, kedy…".
 _CLAUSE_BREAK = re.compile(
     r"[?!？！。、，()（）]+|\s[-–—]+\s|[:;,]\s"
+    r"|(?<!prof)(?<!tel)(?<!dr)(?<!ing)(?<!mgr)(?<!\bč)(?<!\bc)\.\s+"
+    r"(?=(?-i:[A-ZÁČĎÉÍĽĹŇÓÔŔŠŤÚÝŽ])[^.!?]*\?)"
     r"|\s(?:asks|asked|is asking|wonders|wants to know|would like to know|needs to know)\s"
     r"|\s(?:sa p[ýy]ta|p[ýy]ta sa|chce vedie[ťt]|potrebuje vedie[ťt])\s",
     re.IGNORECASE,
