@@ -11,10 +11,12 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from bot.kb.dates import dates_in
 from bot.kb.model import KnowledgeBase
 from bot.kb.text import (
     has_slovak_letters,
@@ -251,6 +253,12 @@ class Analyzer:
             if r.collection == "partnerships"
         ]
         self.places = {f"#{r.id}" for r in kb.records.values() if r.collection == "places"}
+        # Events by their dates: a date in a question names the event it falls on.
+        self._events = [
+            (f"#{r.id}", r.fields["start"], r.fields.get("end") or r.fields["start"])
+            for r in kb.records.values()
+            if r.collection == "events" and isinstance(r.fields.get("start"), date)
+        ]
         # A city's administration named ("所沢市", "magistrát") names the city too: the facts
         # about the city (its country, its partner) answer for it (bot/kb/index.py).
         self._city_place = {
@@ -413,6 +421,8 @@ class Analyzer:
             found.append(NAME)
         if INTENTS.isdisjoint(found) and self._checks_year(norm):
             found.append(WHEN)
+        if self._events and any(c.isdigit() for c in norm):
+            found.extend(self._events_on(norm))
         if not self._city_place.keys().isdisjoint(found):
             found += [self._city_place[t] for t in found if t in self._city_place]
         pair_cities = self._pair_cities
@@ -439,6 +449,27 @@ class Analyzer:
             # about the bot.
             found = [t for t in found if t not in about_bot]
         return list(dict.fromkeys(found))
+
+    def _events_on(self, norm: str) -> list[str]:
+        """The events the text's dates fall on, each date naming one event only.
+
+        "15.–17. 10. 2018" is the Bratislava meeting; "May 2019" names two (Tokyo, Tokorozawa)
+        and so neither.
+        """
+        named = []
+        for year, month, day in dates_in(norm):
+            on = [
+                token
+                for token, start, end in self._events
+                if (
+                    start <= date(year, month, day) <= end
+                    if day is not None and _is_date(year, month, day)
+                    else (start.year, start.month) <= (year, month) <= (end.year, end.month)
+                )
+            ]
+            if len(on) == 1:
+                named.append(on[0])
+        return named
 
     def without_introduction(self, text: str) -> str | None:
         """The text without the asker's introduction of themselves; None when it has none."""
@@ -683,3 +714,12 @@ class Analyzer:
         if abs(sk_score - en_score) < 1.0:
             return None
         return "sk" if sk_score > en_score else "en"
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    """Whether the day exists ("31 4 2019" does not)."""
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
