@@ -202,6 +202,7 @@ _INTRODUCTION = re.compile(
 # "Tokorozawa's partner", "所沢のパートナー都市": one city of a pair and a partner word name
 # the pair.
 PARTNER = frozenset({"@partner", "@pairs"})
+PAIRS = "@pairs"
 PARTNER_ASKS = frozenset({"@who", "@where"})
 
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
@@ -429,6 +430,7 @@ class Analyzer:
         if pair_cities is None or not pair_cities.isdisjoint(found):
             present = set(found)
             partner = not PARTNER.isdisjoint(present)
+            halves = []  # the pairs one of whose cities is named beside a partner word
             for cities, pair in self.pairs:
                 if cities <= present:
                     found.append(pair)
@@ -439,6 +441,13 @@ class Analyzer:
                     found = [t for t in found if t not in PARTNER_ASKS]
                     found.append(pair)
                     present.add(pair)
+                    halves.append((cities, pair))
+            if len(halves) > 1 and len(halves) == len({p for _, p in halves}):
+                # "Is Kamakura paired with Grenoble?": cities of two pairs, neither the whole
+                # of one, ask which city goes with which, which the list of pairs tells.
+                dropped = set().union(*(cities | {pair} for cities, pair in halves))
+                found = [t for t in found if t not in dropped and t not in PARTNER]
+                found.append(PAIRS)
         about_bot = [t for t in (ADDRESSED, ABILITIES) if t in found]
         if about_bot and any(
             t[0] in "@#" and t not in about_bot and t not in INTENTS and t not in self.own_names
