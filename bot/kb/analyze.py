@@ -171,6 +171,18 @@ _ASKS_OTHER = re.compile(
 )
 WHEN = "@when"
 EVENT_WORDS = frozenset({"@meeting", "@business_meeting"})
+# "When" joining a clause of time to a question that asks something else: "When Tokorozawa
+# people visited Bratislava, did they see project sites?", "what was on the program when they
+# visited?". Not "when" that asks ("tell me when they came", "when did they come?").
+_WHEN_CLAUSE_FIRST = re.compile(
+    r"^\s*when\b[^,?]*,\s*(?:did|do|does|was|were|is|are|what|which|who|where|how|can|could)\b"
+)
+_WHEN_CLAUSE_AFTER = re.compile(
+    r"^\s*(?:what|which|who|where|how|did|do|does|was|were|is|are)\b.*?\b(\w+) when "
+    r"(?:they|we|he|she|it|our|their|the|those|these)\b"
+)
+_EMBEDS = frozenset({"me", "know", "tell", "ask", "asking", "wonder", "wondering", "sure"})
+_DATE_WORDS = re.compile(r"\b(?:date|dates|day|days|year|month|time)\b")
 
 _SENT = ("代表", "側", "一行", "訪問団", "使節団", "職員")
 DELEGATION_PARTICLES = (*_SENT, *("の" + p for p in _SENT), "の人")
@@ -420,6 +432,8 @@ class Analyzer:
         if WHO in found and NAME not in found and _COUNTED.search(norm):
             # "who were the four?", "4人は誰": the count is known, the people are asked for.
             found.append(NAME)
+        if WHEN in found and "when" in norm and _joins_a_clause_of_time(text):
+            found.remove(WHEN)
         if INTENTS.isdisjoint(found) and self._checks_year(norm):
             found.append(WHEN)
         if self._events and any(c.isdigit() for c in norm):
@@ -732,3 +746,14 @@ def _is_date(year: int, month: int, day: int) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _joins_a_clause_of_time(text: str) -> bool:
+    """Whether the only "when" of an English question joins a clause of time, not asks."""
+    lowered = text.lower()
+    if lowered.count("when") != 1 or _DATE_WORDS.search(lowered):
+        return False
+    if _WHEN_CLAUSE_FIRST.search(lowered):
+        return True
+    after = _WHEN_CLAUSE_AFTER.search(lowered)
+    return bool(after) and after[1] not in _EMBEDS

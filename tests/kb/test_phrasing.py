@@ -495,3 +495,20 @@ def test_cities_of_two_pairs_get_the_list_of_pairs(kb: KnowledgeBase, question: 
     answer = QuestionAnswerer(kb).ask(question, "en")
     assert answer.entry == "iuc.pairs"
     assert answer.answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When the Tokorozawa delegation came to Bratislava, what did they discuss?",
+        "what was discussed when they were in Bratislava?",
+    ],
+)
+def test_a_clause_of_time_asks_no_date(kb: KnowledgeBase, question: str) -> None:
+    assert QuestionAnswerer(kb).ask(question, "en").entry == "meeting-2018-bratislava.agenda"
+
+
+def test_when_that_asks_still_asks_the_date(kb: KnowledgeBase) -> None:
+    qa = QuestionAnswerer(kb)
+    for question in ("tell me when they visited Bratislava", "when did they visit Bratislava"):
+        assert qa.ask(question, "en").entry == "meeting-2018-bratislava.when"
