@@ -61,7 +61,7 @@ Outcome = Literal["answer", "suggest", "unknown"]
 # A reported question ends its preamble too: "my boss asks when…", "šéf sa pýta, kedy…".
 _CLAUSE_BREAK = re.compile(
     r"[?!？！。、，()（）]+|\s[-–—]+\s|[:;,]\s"
-    r"|(?<!prof)(?<!tel)(?<!dr)(?<!ing)(?<!mgr)(?<!\bč)(?<!\bc)\.\s+"
+    r"|(?<!\bprof)(?<!\btel)(?<!\bdr)(?<!\bing)(?<!\bmgr)(?<!\bč)(?<!\bc)\.\s+"
     r"(?=(?-i:[A-ZÁČĎÉÍĽĹŇÓÔŔŠŤÚÝŽ])[^.!?]*\?)"
     r"|\s(?:asks|asked|is asking|wonders|wants to know|would like to know|needs to know)\s"
     r"|\s(?:sa p[ýy]ta|p[ýy]ta sa|chce vedie[ťt]|potrebuje vedie[ťt])\s",
