@@ -182,6 +182,7 @@ _WHEN_CLAUSE_AFTER = re.compile(
     r"(?:they|we|he|she|it|our|their|the|those|these)\b"
 )
 _EMBEDS = frozenset({"me", "know", "tell", "ask", "asking", "wonder", "wondering", "sure"})
+_DIGIT = re.compile(r"\d")
 _DATE_WORDS = re.compile(r"\b(?:date|dates|day|days|year|month|time)\b")
 
 _SENT = ("代表", "側", "一行", "訪問団", "使節団", "職員")
@@ -434,10 +435,11 @@ class Analyzer:
             found.append(NAME)
         if WHEN in found and "when" in norm and _joins_a_clause_of_time(text):
             found.remove(WHEN)
-        if INTENTS.isdisjoint(found) and self._checks_year(norm):
-            found.append(WHEN)
-        if self._events and any(c.isdigit() for c in norm):
-            found.extend(self._events_on(norm))
+        if _DIGIT.search(norm):  # a year or a date: most questions have none
+            if INTENTS.isdisjoint(found) and self._checks_year(norm):
+                found.append(WHEN)
+            if self._events:
+                found.extend(self._events_on(norm))
         if not self._city_place.keys().isdisjoint(found):
             found += [self._city_place[t] for t in found if t in self._city_place]
         pair_cities = self._pair_cities
