@@ -483,15 +483,15 @@ class Analyzer:
         """
         named = []
         for year, month, day in dates_in(norm):
-            on = [
-                token
-                for token, start, end in self._events
-                if (
-                    start <= date(year, month, day) <= end
-                    if day is not None and _is_date(year, month, day)
-                    else (start.year, start.month) <= (year, month) <= (end.year, end.month)
-                )
-            ]
+            if day is not None:
+                on_day = date(year, month, day)
+                on = [token for token, start, end in self._events if start <= on_day <= end]
+            else:
+                on = [
+                    token
+                    for token, start, end in self._events
+                    if (start.year, start.month) <= (year, month) <= (end.year, end.month)
+                ]
             if len(on) == 1:
                 named.append(on[0])
         return named
@@ -739,15 +739,6 @@ class Analyzer:
         if abs(sk_score - en_score) < 1.0:
             return None
         return "sk" if sk_score > en_score else "en"
-
-
-def _is_date(year: int, month: int, day: int) -> bool:
-    """Whether the day exists ("31 4 2019" does not)."""
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
 
 
 def _joins_a_clause_of_time(text: str) -> bool:

@@ -9,6 +9,7 @@ normalized (lower case, no diacritics, punctuation as spaces).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 # Month names and their Slovak cases by their stems ("oktobra", "maji"); abbreviations are
 # expanded before ("oct" -> "october").
@@ -39,16 +40,30 @@ _JAPANESE = re.compile(rf"{_YEAR}年(\d{{1,2}})月(?:(\d{{1,2}})日)?")
 
 
 def dates_in(norm: str) -> list[tuple[int, int, int | None]]:
-    """The dates the normalized text gives, in the order of the patterns."""
+    """The dates the normalized text gives, in the order of the patterns.
+
+    A day the month does not have is dropped, leaving the month.
+    """
     found: list[tuple[int, int, int | None]] = []
     for day, month, year in _NUMERIC.findall(norm):
         found.append((int(year), int(month), int(day)))
     for year, month, day in _ISO.findall(norm):
         found.append((int(year), int(month), int(day)))
-    for day, name, day_after, year in _WORDED.findall(norm):
-        stem = next(s for s in sorted(_MONTH_OF, key=len, reverse=True) if name.startswith(s))
+    for day, stem, day_after, year in _WORDED.findall(norm):  # the group holds the stem
         given = day or day_after
         found.append((int(year), _MONTH_OF[stem], int(given) if given else None))
     for year, month, day in _JAPANESE.findall(norm):
         found.append((int(year), int(month), int(day) if day else None))
-    return [(y, m, d) for y, m, d in found if 1 <= m <= 12 and (d is None or 1 <= d <= 31)]
+    return [
+        (y, m, d if d is None or _exists(y, m, d) else None)  # "31 4 2019": April 2019
+        for y, m, d in found
+        if 1 <= m <= 12 and (d is None or 1 <= d <= 31)
+    ]
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True

@@ -23,6 +23,8 @@ from bot.kb.text import normalize
         ("2018-10-15", [(2018, 10, 15)]),
         ("2018年10月15日の会議", [(2018, 10, 15)]),
         ("2019年5月の会合", [(2019, 5, None)]),
+        # A day the month does not have leaves the month.
+        ("31.4.2019", [(2019, 4, None)]),
         # Not dates: a year alone, "may" the verb.
         ("was it signed in 2018?", []),
         ("may I come in 2019?", []),
