@@ -147,6 +147,10 @@ NEXT = "@next"
 # A katakana word this long and this like a name written in kana is that name, mistyped
 # (ブラスチラバ for ブラチスラバ: two letters swapped).
 KANA_NAME_LENGTH = 4
+# Typed words remembered with the phrase word they stand for: the knowledge base's own
+# questions repeat a few thousand words, and users type mostly those; beyond this many, a word
+# is read afresh each time rather than held.
+PHRASE_WORDS_HELD = 20_000
 KANA_NAME_LIKE = 0.8
 _KANA_NAME = frozenset(chr(c) for c in range(0x3041, 0x30A0)) | {"ー", "・"}
 WHO = "@who"
@@ -322,6 +326,7 @@ class Analyzer:
         # The later words of Latin phrases, by initial: a mistyped one ("energy effeciency")
         # is read as the word it is closest to, when the phrase's first word is typed right.
         self._phrase_words: dict[str, list[str]] = defaultdict(list)
+        self._phrase_word_read: dict[str, str] = {}  # see `_phrase_word`
         for word in sorted({w for p in self._latin for w in _LATIN_WORD.findall(p)[1:]}):
             self._phrase_words[word[0]].append(word)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
@@ -621,6 +626,14 @@ class Analyzer:
 
     def _phrase_word(self, word: str) -> str:
         """The word of a phrase a typed word stands for: itself, or the one it is a typo of."""
+        read = self._phrase_word_read.get(word)
+        if read is None:
+            read = self._read_phrase_word(word)
+            if len(self._phrase_word_read) < PHRASE_WORDS_HELD:
+                self._phrase_word_read[word] = read
+        return read
+
+    def _read_phrase_word(self, word: str) -> str:
         candidates = self._phrase_words.get(word[0], ())
         if len(word) < 5 or word in candidates:
             return word
