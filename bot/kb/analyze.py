@@ -205,7 +205,7 @@ ADDRESSED = "@you"
 # same way, and about something else when that is named.
 ABILITIES = "@abilities"
 # Greetings, thanks and goodbyes: a reply of their own, unless a question comes with them.
-SMALL_TALK = frozenset({"@hello", "@thanks", "@bye"})
+SMALL_TALK = frozenset({"@hello", "@thanks", "@bye", "@okay"})
 # Who the asker is, told beside a greeting ("hi, I'm Jana from the city office", "volám sa
 # Peter a pracujem na magistráte", "市役所のヤナです", "田中と申します"): it names who asks, not
 # what is asked, up to the end of its clause. "I'm" only before a name ("I'm interested in

@@ -478,6 +478,26 @@ def test_an_introduction_does_not_hide_the_question_after_it(kb: KnowledgeBase) 
     assert qa.ask("hi, I'm interested in the next visit", "en").entry != "assistant.hello"
 
 
+@pytest.mark.parametrize(
+    ("reply", "lang"), [("alright", "en"), ("rozumiem", "sk"), ("わかった", "ja"), ("ok", "sk")]
+)
+def test_an_acknowledgement_gets_a_short_reply_in_its_language(
+    kb: KnowledgeBase, reply: str, lang: str
+) -> None:
+    answer = QuestionAnswerer(kb).ask(reply, lang)
+    assert answer.entry == "assistant.okay"
+    assert answer.lang == lang
+    assert "/help" in answer.text
+
+
+def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
+    qa = QuestionAnswerer(kb)
+    answer = qa.ask("ok, and when was the agreement signed?", "en")
+    assert answer.entry == "bratislava-tokorozawa-agreement.signed"
+    # Nor is a question the bot cannot answer taken for one.
+    assert not qa.ask("sorry, what's the weather like in Tokyo?", "en").answered
+
+
 def test_a_sentence_of_context_before_the_question_is_read_apart(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("My thesis is on municipal diplomacy in Europe. Who runs the IUC programme?")
