@@ -208,11 +208,15 @@ ABILITIES = "@abilities"
 SMALL_TALK = frozenset({"@hello", "@thanks", "@bye", "@okay"})
 # Who the asker is, told beside a greeting ("hi, I'm Jana from the city office", "volám sa
 # Peter a pracujem na magistráte", "市役所のヤナです", "田中と申します"): it names who asks, not
-# what is asked, up to the end of its clause. "I'm" only before a name ("I'm interested in
-# the next visit" asks); not Slovak "som" alone, which also asks ("som prihlásený?").
+# what is asked, up to the end of its clause or to "and I need …" ("som z magistrátu a
+# potrebujem sa prihlásiť"). "I'm" only before a name or "from" ("I'm interested in the next
+# visit" asks); not Slovak "som" alone, which also asks ("som prihlásený?"), only "som z".
 _INTRODUCTION = re.compile(
     r"\b(?:(?i:i am|i'm|im|this is)\s+[A-Z]\w*|(?i:my name is|i work (?:at|in|for|with)|"
-    r"vol[aá]m sa|moje meno je|pracujem (?:na|v|vo|pre|ako)))\b[^,.;!?]*"
+    r"(?:i am|i'm|im|we are|we're) from|"
+    r"vol[aá]m sa|moje meno je|pracujem (?:na|v|vo|pre|ako)|(?:som|sme) zo?))\b"
+    r"[^,.;!?]*?(?=[,.;!?]|\s+(?i:a|and)\s+(?i:i\s+)?(?i:potrebujem|chcem|chcel|chcela|chceme"
+    r"|chceli|by|mám|mam|need|want|would|wish|have)\b|$)"
     r"|[^、。,.!！?？\s]*(?:と申します|といいます|と言います)"
     r"|[^、。,.!！?？\s]*の[^、。,.!！?？\s]{1,12}です(?=[、。,.!！\s]|$)"
 )

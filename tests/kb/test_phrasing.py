@@ -498,6 +498,14 @@ def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
     assert not qa.ask("sorry, what's the weather like in Tokyo?", "en").answered
 
 
+def test_who_asks_and_what_they_need_are_told_apart(kb: KnowledgeBase) -> None:
+    qa = QuestionAnswerer(kb)
+    answer = qa.ask("Dobrý deň, sme z Trnavy a chceme sa prihlásiť na návštevu.", "sk")
+    assert answer.entry == "assistant.register"
+    answer = qa.ask("Hello, I'm from the city of Graz and I want to register for a visit", "en")
+    assert answer.entry == "assistant.register"
+
+
 def test_a_sentence_of_context_before_the_question_is_read_apart(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("My thesis is on municipal diplomacy in Europe. Who runs the IUC programme?")
