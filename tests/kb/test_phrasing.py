@@ -490,6 +490,15 @@ def test_an_acknowledgement_gets_a_short_reply_in_its_language(
     assert "/help" in answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"), [("ヘルプを見せて", "ja"), ("ukáž mi nápovedu", "sk"), ("help menu", "en")]
+)
+def test_the_help_asked_for_by_name(kb: KnowledgeBase, question: str, lang: str) -> None:
+    answer = QuestionAnswerer(kb).ask(question, lang)
+    assert answer.entry == "assistant.help"
+    assert answer.lang == lang
+
+
 def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("ok, and when was the agreement signed?", "en")
