@@ -29,6 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`iuc-bot ask … | head`): nothing is left to write to. Output
+        # still buffered would fail again at exit, so stdout is pointed at nothing first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a process ended by SIGPIPE
     except Exception as exc:
         # An operator's failure (database away, folder missing, Bot API unreachable, port in
         # use, file not writable) is one line; --verbose adds the traceback, token redacted.

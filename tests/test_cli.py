@@ -289,3 +289,22 @@ def test_ask_says_plainly_what_the_source_does_not_record(kb: KnowledgeBase, lan
     assert answer["confidence"] < DECISION.answer_at
     assert answer["suggestions"] == []
     assert answer["text"] == render_fact(kb, fact, Translator(lang), date.today())
+
+
+def test_ask_stops_quietly_when_its_reader_goes_away() -> None:
+    # `iuc-bot ask < questions.txt | head -1`: the reader closes the pipe after one line.
+    env = {k: v for k, v in os.environ.items() if k not in {"KNOWLEDGE_DIR", "DEFAULT_LOCALE"}}
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**env, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert bot.stdin is not None and bot.stdout is not None and bot.stderr is not None
+    bot.stdin.write("hi\n".encode() * 2000)
+    bot.stdin.close()
+    assert json.loads(bot.stdout.readline())["question"] == "hi"
+    bot.stdout.close()
+    assert bot.wait(timeout=60) == 141
+    assert bot.stderr.read() == b""  # no traceback
