@@ -163,11 +163,16 @@ _COUNTED = re.compile(
 )
 
 # A year checked ("was it signed in 2019?", "bola podpísaná v roku 2018?", "2018年に結ばれた
-# んだっけ"): with no other question word, a yes/no question about a date, which the fact
-# giving the date answers. Not a year naming a thing ("the 2018 meeting", "the meeting in
-# 2018", "2018年の会議"), nor one beside a question word ("what was discussed in 2018").
+# んだっけ", "in spring 2019, right?", "na jar 2019?", "2019年の春だったよね"): with no other
+# question word, a yes/no question about a date, which the fact giving the date answers. Not
+# a year naming a thing ("the 2018 meeting", "the meeting in 2018", "2018年の会議"), nor one
+# beside a question word ("what was discussed in 2018").
+_SEASONS = r"spring|summer|autumn|fall|winter|early|late|jar|jari|lete|jesen|zime"
+_CHECKED_WORDS = frozenset(_SEASONS.split("|")) | set("年春夏秋冬") | {"初め", "前半", "後半"}
 _YEAR_CHECKED = re.compile(
-    r"(?:(\w+)\s+)?\b(?:in|on|v|vo|roku|rok)\s+(?:19|20)\d\d\b|(?:19|20)\d\d年に"
+    rf"(?:(\w+)\s+)?\b(?:(?:in|on|v|vo|roku|rok)\s+|(?:in|v|na)\s+(?:the\s+)?(?:{_SEASONS})"
+    r"\s+(?:of\s+)?)(?:19|20)\d\d\b"
+    r"|(?:19|20)\d\d年(?:に|の(?:春|夏|秋|冬|初め|前半|後半)(?:に|だった|でした|ごろ|頃)|だった|でした)"
 )
 _ASKS_OTHER = re.compile(
     r"\b(?:what|which|how|why|whose|co|ake|aky|aka|aku|ako|preco|ktor\w*)\b"
@@ -446,6 +451,9 @@ class Analyzer:
             found.remove(WHEN)
         if _DIGIT.search(norm):  # a year or a date: most questions have none
             if INTENTS.isdisjoint(found) and self._checks_year(norm):
+                # The year and season checked are the value to confirm, which the date's fact
+                # gives, not words it must have: "in autumn 2019?" asks when, whatever the year.
+                found = [t for t in found if t not in _CHECKED_WORDS and not t.isdigit()]
                 found.append(WHEN)
             if self._events:
                 found.extend(self._events_on(norm))

@@ -499,6 +499,15 @@ def test_the_help_asked_for_by_name(kb: KnowledgeBase, question: str, lang: str)
     assert answer.lang == lang
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["so the meeting in Bratislava was in autumn 2019?", "bratislavské stretnutie bolo v zime 2017?"],
+)
+def test_a_season_and_year_checked_asks_for_the_date(kb: KnowledgeBase, question: str) -> None:
+    answer = QuestionAnswerer(kb).ask(question, "en")
+    assert answer.entry == "meeting-2018-bratislava.when"
+
+
 def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("ok, and when was the agreement signed?", "en")
