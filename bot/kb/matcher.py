@@ -305,6 +305,10 @@ class Matcher:
         asked = {t for t in query if t[0] == "@" and t not in SYNONYMS_ONLY}
         concepts = asked - kinds
         records = {t for t in query if t[0] == "#"}
+        if len(records) > 1:
+            # The programme beside another thing is where that thing belongs, not a second
+            # subject: "Toyota, a city in the IUC programme: which country?".
+            records.discard("#iuc")
         # Where something happened or who came from where is asked of events only: "the
         # Bratislava side's interests" names a place, not a visit.
         roles = {t for t in kinds if t[1] != "#" and "#" in t}

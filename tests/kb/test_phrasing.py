@@ -508,6 +508,13 @@ def test_a_season_and_year_checked_asks_for_the_date(kb: KnowledgeBase, question
     assert answer.entry == "meeting-2018-bratislava.when"
 
 
+def test_the_programme_named_beside_a_city_does_not_hide_its_country(kb: KnowledgeBase) -> None:
+    qa = QuestionAnswerer(kb)
+    answer = qa.ask("Kamakura, one of the cities in the IUC programme – which country is it in?")
+    assert answer.entry == "countries.kamakura"
+    assert answer.answered
+
+
 def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("ok, and when was the agreement signed?", "en")
