@@ -77,6 +77,7 @@ ABBREVIATIONS = {
     "coop": "cooperation",
     "mtg": "meeting",
     "mtgs": "meetings",
+    "mgmt": "management",
     "dept": "department",
     "depts": "departments",
     "stretko": "stretnutie",
