@@ -180,6 +180,17 @@ _ASKS_OTHER = re.compile(
     r"|何|なに|どんな|どの|どう|なぜ"
 )
 WHEN = "@when"
+HOW_MANY = "@how_many"
+# A count checked ("five people from Tokorozawa came, right?", "boli tam piati ľudia?",
+# "所沢から5人来たよね"): a yes/no question about how many, which the fact giving the count
+# answers. Normalized text: no diacritics.
+_COUNT_CHECKED = re.compile(
+    r"\b(?P<count>two|three|four|five|six|seven|eight|nine|ten|dvaja|dve|traja|tri|styria|styri"
+    r"|piati|pat|siesti|sest|[2-9]|10)\s+(?:\w+\s+)?(?:people|persons|representatives|reps"
+    r"|delegates|officials|members|participants|ludia|ludi|zastupcovia|zastupcov|zastupcu"
+    r"|delegati|delegatov|osoby|osob|ucastnici|ucastnikov)\b"
+    r"|(?P<kanji>[2-9]|[二三四五六七八九十])(?:人|名)(?!は|って|の)"
+)
 EVENT_WORDS = frozenset({"@meeting", "@business_meeting"})
 # "When" joining a clause of time to a question that asks something else: "When Tokorozawa
 # people visited Bratislava, did they see project sites?", "what was on the program when they
@@ -448,6 +459,13 @@ class Analyzer:
         if WHO in found and NAME not in found and _COUNTED.search(norm):
             # "who were the four?", "4人は誰": the count is known, the people are asked for.
             found.append(NAME)
+        if INTENTS.isdisjoint(found):
+            counted = _COUNT_CHECKED.search(norm)
+            if counted and not _ASKS_OTHER.search(norm):
+                # "five people from Tokorozawa came, right?": the count is what is checked, and
+                # the fact giving it answers; the number typed is no word it must have.
+                found = [t for t in found if t != (counted["count"] or counted["kanji"])]
+                found.append(HOW_MANY)
         if WHEN in found and "when" in norm and _joins_a_clause_of_time(text):
             found.remove(WHEN)
         if _DIGIT.search(norm):  # a year or a date: most questions have none

@@ -515,6 +515,26 @@ def test_the_programme_named_beside_a_city_does_not_hide_its_country(kb: Knowled
     assert answer.answered
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("so six people came from Tokorozawa to the Bratislava meeting, right?", "en"),
+        ("z Tokorozawy prišli do Bratislavy na stretnutie dvaja zástupcovia, však?", "sk"),
+        ("ブラチスラバの会議には所沢から6人来たんだよね", "ja"),
+    ],
+)
+def test_a_count_checked_gets_the_fact_giving_it(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    answer = QuestionAnswerer(kb).ask(question, lang)
+    assert answer.entry == "meeting-2018-bratislava.who"
+    assert answer.answered
+    # A count beside a question word asks that ("names of the three representatives").
+    assert "@how_many" not in QuestionAnswerer(kb).matcher.analyzer.analyze(
+        "names of the three tokorozawa representatives?"
+    )
+
+
 def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("ok, and when was the agreement signed?", "en")
