@@ -169,7 +169,7 @@ _COUNTED = re.compile(
 # a year naming a thing ("the 2018 meeting", "the meeting in 2018", "2018年の会議"), nor one
 # beside a question word ("what was discussed in 2018").
 _SEASONS = r"spring|summer|autumn|fall|winter|early|late|jar|jari|lete|jesen|zime"
-_CHECKED_WORDS = frozenset(_SEASONS.split("|")) | set("年春夏秋冬") | {"初め", "前半", "後半"}
+_CHECKED_WORDS = frozenset(_SEASONS.split("|")) | set("春夏秋冬") | {"初め", "前半", "後半"}
 _YEAR_CHECKED = re.compile(
     rf"(?:(\w+)\s+)?\b(?:(?:in|on|v|vo|roku|rok)\s+|(?:in|v|na)\s+(?:the\s+)?(?:{_SEASONS})"
     r"\s+(?:of\s+)?)(?:19|20)\d\d\b"
@@ -470,9 +470,10 @@ class Analyzer:
             found.remove(WHEN)
         if _DIGIT.search(norm):  # a year or a date: most questions have none
             if INTENTS.isdisjoint(found) and self._checks_year(norm):
-                # The year and season checked are the value to confirm, which the date's fact
-                # gives, not words it must have: "in autumn 2019?" asks when, whatever the year.
-                found = [t for t in found if t not in _CHECKED_WORDS and not t.isdigit()]
+                # The season checked is part of the value to confirm, which the date's fact
+                # gives, not a word it must have. The year stays: a year nothing is recorded of
+                # ("a third meeting in 2020?") is not answered by the date of another.
+                found = [t for t in found if t not in _CHECKED_WORDS]
                 found.append(WHEN)
             if self._events:
                 found.extend(self._events_on(norm))
