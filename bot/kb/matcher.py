@@ -305,9 +305,9 @@ class Matcher:
         asked = {t for t in query if t[0] == "@" and t not in SYNONYMS_ONLY}
         concepts = asked - kinds
         records = {t for t in query if t[0] == "#"}
-        if len(records) > 1:
-            # The programme beside another thing is where that thing belongs, not a second
-            # subject: "Toyota, a city in the IUC programme: which country?".
+        if "#iuc" in records and "@country" in query:
+            # The programme beside a city whose country is asked is where the city belongs,
+            # not a second subject: "Toyota, a city in the IUC programme: which country?".
             records.discard("#iuc")
         # Where something happened or who came from where is asked of events only: "the
         # Bratislava side's interests" names a place, not a visit.
