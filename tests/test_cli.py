@@ -301,8 +301,10 @@ def test_ask_stops_quietly_when_its_reader_goes_away() -> None:
         stderr=subprocess.PIPE,
         env={**env, "PYTHONIOENCODING": "utf-8"},
     )
-    assert bot.stdin is not None and bot.stdout is not None and bot.stderr is not None
-    bot.stdin.write("hi\n".encode() * 2000)
+    assert bot.stdin is not None
+    assert bot.stdout is not None
+    assert bot.stderr is not None
+    bot.stdin.write(b"hi\n" * 2000)
     bot.stdin.close()
     assert json.loads(bot.stdout.readline())["question"] == "hi"
     bot.stdout.close()
