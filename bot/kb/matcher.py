@@ -352,7 +352,10 @@ class Matcher:
             scored.append((score, entry, phrasing))
         scored.sort(reverse=True)
         best_score, best_entry, best_phrasing = scored[0]
-        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        # Another item of the same list is no rival: each item's answer tells the whole list
+        # ("energy topics among its interests?": energy efficiency or resilience answer alike).
+        items = index.list_items if best_entry in index.list_items else frozenset()
+        runner_up = next((s for s, e, _ in scored[1:] if e not in items), 0.0)
         best_kinds = asks(best_entry)[1]
         evidence = Evidence(
             score=best_score,

@@ -491,7 +491,8 @@ def test_an_acknowledgement_gets_a_short_reply_in_its_language(
 
 
 @pytest.mark.parametrize(
-    ("question", "lang"), [("ヘルプを見せて", "ja"), ("ukáž mi nápovedu", "sk"), ("help menu", "en")]
+    ("question", "lang"),
+    [("ヘルプを見せて", "ja"), ("ukáž mi nápovedu", "sk"), ("help menu", "en")],
 )
 def test_the_help_asked_for_by_name(kb: KnowledgeBase, question: str, lang: str) -> None:
     answer = QuestionAnswerer(kb).ask(question, lang)
@@ -501,7 +502,10 @@ def test_the_help_asked_for_by_name(kb: KnowledgeBase, question: str, lang: str)
 
 @pytest.mark.parametrize(
     "question",
-    ["so the meeting in Bratislava was in autumn 2019?", "bratislavské stretnutie bolo v zime 2017?"],
+    [
+        "so the meeting in Bratislava was in autumn 2019?",
+        "bratislavské stretnutie bolo v zime 2017?",
+    ],
 )
 def test_a_season_and_year_checked_asks_for_the_date(kb: KnowledgeBase, question: str) -> None:
     answer = QuestionAnswerer(kb).ask(question, "en")
@@ -533,6 +537,13 @@ def test_a_count_checked_gets_the_fact_giving_it(
     assert "@how_many" not in QuestionAnswerer(kb).matcher.analyzer.analyze(
         "names of the three tokorozawa representatives?"
     )
+
+
+def test_another_item_of_the_same_list_is_no_rival(kb: KnowledgeBase) -> None:
+    # Green areas and their management both fit; either item's answer tells the whole list.
+    match = QuestionAnswerer(kb).matcher.match("is smart eco-city in there too or only greenery?")
+    assert match.ranked[:2] == ("green-areas.interest", "green-area-management.interest")
+    assert match.outcome == "answer"
 
 
 def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
