@@ -158,6 +158,7 @@ class Index:
         )
         self.foreign = _foreign(kb, self.postings, self.related)
         self.first_fact = {f"#{r.id}": r.facts[0].id for r in kb.records.values() if r.facts}
+        self.first_fact.update(_main_fact_of_places(kb, self.first_fact))
         self._inflections: dict[str, dict[str, float]] = {}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
@@ -299,6 +300,29 @@ def _foreign(
         if token not in home_cities
     }
     return [frozenset(r & others) for r in related]
+
+
+def _main_fact_of_places(kb: KnowledgeBase, first_fact: dict[str, str]) -> dict[str, str]:
+    """A bare name of a place with no facts of its own ("Kamakura", "Tokorozawa"): its pair's
+    main fact, or that of the one record set there (Tokyo: the IUC meeting). A city's
+    administration ("magistrát") is its place."""
+    found: dict[str, str] = {}
+    referrers: dict[str, list[str]] = defaultdict(list)
+    for record in kb.records.values():
+        if record.collection == "partnerships":
+            for city in record.fields.get("cities", ()):
+                found.setdefault(f"#{city}", first_fact.get(f"#{record.id}", ""))
+        elif record.facts and isinstance(record.fields.get("place"), str):
+            referrers[record.fields["place"]].append(record.facts[0].id)
+    for record in kb.records.values():
+        token = f"#{record.id}"
+        if record.collection == "places" and token not in found and len(referrers[record.id]) == 1:
+            found[token] = referrers[record.id][0]
+    for record in kb.records.values():
+        place = f"#{record.fields.get('place')}"
+        if record.collection == "organisations" and not record.facts and place in found:
+            found.setdefault(f"#{record.id}", found[place])
+    return {t: f for t, f in found.items() if f and t not in first_fact}
 
 
 def _event_places(kb: KnowledgeBase, record: Record) -> list[str]:

@@ -415,7 +415,8 @@ class Matcher:
     def _about(self, query: list[str], lang: str | None, entities: tuple[str, ...]) -> Match:
         """Only names were typed ("Imura", "IUC"): the main fact of the most specific one."""
         index = self.index
-        facts = [index.first_fact[t] for t in query if t in index.first_fact]
+        # Two names of one thing ("Tokorozawa, its city hall") give its main fact once.
+        facts = list(dict.fromkeys(index.first_fact[t] for t in query if t in index.first_fact))
         facts.sort(key=lambda f: len(index.postings[f"#{f.split('.')[0]}"]))
         pairs = {pair[1:] for _, pair in self.analyzer.pairs if pair in query}
         decision = self.decision

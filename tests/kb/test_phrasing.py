@@ -546,6 +546,23 @@ def test_another_item_of_the_same_list_is_no_rival(kb: KnowledgeBase) -> None:
     assert match.outcome == "answer"
 
 
+@pytest.mark.parametrize(
+    ("name", "entry"),
+    [
+        ("Kamakura", "umea-kamakura.about"),
+        ("所沢", "bratislava-tokorozawa.about"),
+        ("Tokio?", "iuc-meeting-2019-tokyo.when"),
+    ],
+)
+def test_a_bare_name_of_a_place_gets_its_main_fact(
+    kb: KnowledgeBase, name: str, entry: str
+) -> None:
+    # A place has no facts of its own: its pair's, or the one event held there, tell of it.
+    answer = QuestionAnswerer(kb).ask(name, "en")
+    assert answer.entry == entry
+    assert answer.answered
+
+
 def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("ok, and when was the agreement signed?", "en")
