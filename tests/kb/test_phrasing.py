@@ -563,6 +563,12 @@ def test_a_bare_name_of_a_place_gets_its_main_fact(
     assert answer.answered
 
 
+def test_keeping_plans_up_to_date_asks_no_date(kb: KnowledgeBase) -> None:
+    analyze = QuestionAnswerer(kb).matcher.analyzer.analyze
+    assert "@when" not in analyze("which plans must the cities keep up to date?")
+    assert "@update" in analyze("which plans must the cities keep up to date?")
+
+
 def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("ok, and when was the agreement signed?", "en")
