@@ -718,6 +718,10 @@ class Analyzer:
         hit = self.words.get(token)
         if hit:
             return hit
+        if token.startswith("ne") and len(token) >= 6 and token[2:] in self.words:
+            # Slovak negates a verb with "ne-" ("nezaujíma", "nepodpísali"): a yes/no question
+            # that denies is answered as the one that asks ("Bratislavu to nezaujíma, však?").
+            return self.words[token[2:]]
         if len(token) < 4:
             return token
         # A long word may have a letter missing or added ("agrement", "delegtion"); a short one

@@ -569,6 +569,12 @@ def test_keeping_plans_up_to_date_asks_no_date(kb: KnowledgeBase) -> None:
     assert "@update" in analyze("which plans must the cities keep up to date?")
 
 
+def test_a_slovak_verb_denied_is_read_as_the_verb(kb: KnowledgeBase) -> None:
+    analyze = QuestionAnswerer(kb).matcher.analyzer.analyze
+    assert "@interest" in analyze("Bratislavu úspora energie nezaujíma?")
+    assert "@sign" in analyze("ešte nepodpísali zmluvu?")
+
+
 def test_an_acknowledgement_does_not_hide_a_question(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("ok, and when was the agreement signed?", "en")
