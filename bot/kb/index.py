@@ -109,13 +109,13 @@ class Index:
             for entry in ids:
                 per_entry[entry].add(tok)
         self.entry_tokens = [frozenset(toks) for toks in per_entry]  # per entry: its tokens
-        # Entries about an event, which has a place and visitors from somewhere.
         # Entries about an item of a list: each answers with the whole list in context.
         self.list_items = frozenset(
             e
             for e, fid in enumerate(self.entries)
             if kb.records[kb.facts[fid].record].collection == LIST_ITEMS
         )
+        # Entries about an event, which has a place and visitors from somewhere.
         self.placed = frozenset(
             e for e, toks in enumerate(self.entry_tokens) if any(t[:4] == "@at#" for t in toks)
         )
