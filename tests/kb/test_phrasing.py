@@ -479,7 +479,15 @@ def test_an_introduction_does_not_hide_the_question_after_it(kb: KnowledgeBase) 
 
 
 @pytest.mark.parametrize(
-    ("reply", "lang"), [("alright", "en"), ("rozumiem", "sk"), ("わかった", "ja"), ("ok", "sk")]
+    ("reply", "lang"),
+    [
+        ("alright", "en"),
+        ("great", "en"),
+        ("rozumiem", "sk"),
+        ("わかった", "ja"),
+        ("すごい", "ja"),
+        ("ok", "sk"),
+    ],
 )
 def test_an_acknowledgement_gets_a_short_reply_in_its_language(
     kb: KnowledgeBase, reply: str, lang: str
