@@ -168,12 +168,17 @@ _COUNTED = re.compile(
 # question word, a yes/no question about a date, which the fact giving the date answers. Not
 # a year naming a thing ("the 2018 meeting", "the meeting in 2018", "2018年の会議"), nor one
 # beside a question word ("what was discussed in 2018").
-_SEASONS = r"spring|summer|autumn|fall|winter|early|late|jar|jari|lete|jesen|zime"
-_CHECKED_WORDS = frozenset(_SEASONS.split("|")) | set("春夏秋冬") | {"初め", "前半", "後半"}
+# Parts of a year checked beside it: English, then Slovak (normalized: no diacritics).
+_SEASONS = (
+    *("spring", "summer", "autumn", "fall", "winter", "early", "late"),
+    *("jar", "jari", "lete", "jesen", "zime"),
+)
+_JA_SEASONS = ("春", "夏", "秋", "冬", "初め", "前半", "後半")
+_CHECKED_WORDS = frozenset(_SEASONS + _JA_SEASONS)
 _YEAR_CHECKED = re.compile(
-    rf"(?:(\w+)\s+)?\b(?:(?:in|on|v|vo|roku|rok)\s+|(?:in|v|na)\s+(?:the\s+)?(?:{_SEASONS})"
-    r"\s+(?:of\s+)?)(?:19|20)\d\d\b"
-    r"|(?:19|20)\d\d年(?:に|の(?:春|夏|秋|冬|初め|前半|後半)(?:に|だった|でした|ごろ|頃)|だった|でした)"
+    r"(?:(\w+)\s+)?\b(?:(?:in|on|v|vo|roku|rok)\s+|(?:in|v|na)\s+(?:the\s+)?"
+    rf"(?:{'|'.join(_SEASONS)})\s+(?:of\s+)?)(?:19|20)\d\d\b"
+    rf"|(?:19|20)\d\d年(?:に|の(?:{'|'.join(_JA_SEASONS)})(?:に|だった|でした|ごろ|頃)|だった|でした)"
 )
 _ASKS_OTHER = re.compile(
     r"\b(?:what|which|how|why|whose|co|ake|aky|aka|aku|ako|preco|ktor\w*)\b"

@@ -65,6 +65,7 @@ class Index:
             and not r.facts
         }
         alt_tokens: list[list[str]] = []
+        list_items: set[int] = set()  # entries about an item of a list (see `list_items`)
         for fact in kb.facts.values():
             entry = len(self.entries)
             self.entries.append(fact.id)
@@ -94,6 +95,7 @@ class Index:
                 # An item of what Bratislava wants to learn is an area of interest: "is
                 # traditional architecture among its interests?" asks for that item.
                 related.update(INTEREST_CONCEPTS)
+                list_items.add(entry)
             if record.collection == "events":
                 for role in _event_places(kb, record):
                     postings[role].add(entry)
@@ -110,11 +112,7 @@ class Index:
                 per_entry[entry].add(tok)
         self.entry_tokens = [frozenset(toks) for toks in per_entry]  # per entry: its tokens
         # Entries about an item of a list: each answers with the whole list in context.
-        self.list_items = frozenset(
-            e
-            for e, fid in enumerate(self.entries)
-            if kb.records[kb.facts[fid].record].collection == LIST_ITEMS
-        )
+        self.list_items = frozenset(list_items)
         # Entries about an event, which has a place and visitors from somewhere.
         self.placed = frozenset(
             e for e, toks in enumerate(self.entry_tokens) if any(t[:4] == "@at#" for t in toks)
@@ -158,7 +156,11 @@ class Index:
         )
         self.foreign = _foreign(kb, self.postings, self.related)
         self.first_fact = {f"#{r.id}": r.facts[0].id for r in kb.records.values() if r.facts}
-        self.first_fact.update(_main_fact_of_places(kb, self.first_fact))
+        self.first_fact.update(_main_fact_of_places(kb, self.first_fact, self.analyzer, city_of))
+        # The programme itself ("#iuc"), which nearly every fact concerns.
+        self.programmes = frozenset(
+            f"#{r.id}" for r in kb.records.values() if r.collection == "programme"
+        )
         self._inflections: dict[str, dict[str, float]] = {}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
@@ -302,27 +304,30 @@ def _foreign(
     return [frozenset(r & others) for r in related]
 
 
-def _main_fact_of_places(kb: KnowledgeBase, first_fact: dict[str, str]) -> dict[str, str]:
+def _main_fact_of_places(
+    kb: KnowledgeBase, first_fact: dict[str, str], analyzer: Analyzer, city_of: dict[str, str]
+) -> dict[str, str]:
     """A bare name of a place with no facts of its own ("Kamakura", "Tokorozawa"): its pair's
     main fact, or that of the one record set there (Tokyo: the IUC meeting). A city's
     administration ("magistrát") is its place."""
-    found: dict[str, str] = {}
-    referrers: dict[str, list[str]] = defaultdict(list)
+    found = {
+        city: first_fact[pair]
+        for cities, pair in analyzer.pairs
+        if pair in first_fact
+        for city in cities
+    }
+    set_there: dict[str, list[str]] = defaultdict(list)  # per place: the main facts set there
     for record in kb.records.values():
-        if record.collection == "partnerships":
-            for city in record.fields.get("cities", ()):
-                found.setdefault(f"#{city}", first_fact.get(f"#{record.id}", ""))
-        elif record.facts and isinstance(record.fields.get("place"), str):
-            referrers[record.fields["place"]].append(record.facts[0].id)
-    for record in kb.records.values():
-        token = f"#{record.id}"
-        if record.collection == "places" and token not in found and len(referrers[record.id]) == 1:
-            found[token] = referrers[record.id][0]
-    for record in kb.records.values():
-        place = f"#{record.fields.get('place')}"
-        if record.collection == "organisations" and not record.facts and place in found:
-            found.setdefault(f"#{record.id}", found[place])
-    return {t: f for t, f in found.items() if f and t not in first_fact}
+        place = record.fields.get("place")
+        if record.facts and isinstance(place, str):
+            set_there[f"#{place}"].append(record.facts[0].id)
+    for place, facts in set_there.items():
+        if place in analyzer.places and len(facts) == 1:
+            found.setdefault(place, facts[0])
+    for place, administration in city_of.items():
+        if place in found:
+            found.setdefault(administration, found[place])
+    return {t: f for t, f in found.items() if t not in first_fact}
 
 
 def _event_places(kb: KnowledgeBase, record: Record) -> list[str]:

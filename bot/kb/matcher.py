@@ -36,6 +36,7 @@ INTENT_PENALTY = 0.7
 # to most facts (Bratislava) do not rule a fact out, as specific ones do.
 RECORD_PENALTY = 0.8
 OWN_RECORD_BONUS = 0.001  # breaks ties only
+COUNTRY = "@country"  # the lexicon's concept: which country a place is in
 
 # The confidence left to a question asking which thing, or how many, of a kind no fact names
 # ("which airline", "how many trees"): in the questions measured, the best fact never answered
@@ -305,10 +306,10 @@ class Matcher:
         asked = {t for t in query if t[0] == "@" and t not in SYNONYMS_ONLY}
         concepts = asked - kinds
         records = {t for t in query if t[0] == "#"}
-        if "#iuc" in records and "@country" in query:
+        if COUNTRY in query:
             # The programme beside a city whose country is asked is where the city belongs,
             # not a second subject: "Toyota, a city in the IUC programme: which country?".
-            records.discard("#iuc")
+            records -= index.programmes
         # Where something happened or who came from where is asked of events only: "the
         # Bratislava side's interests" names a place, not a visit.
         roles = {t for t in kinds if t[1] != "#" and "#" in t}

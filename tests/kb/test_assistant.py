@@ -34,27 +34,44 @@ def test_every_command_named_exists(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "lang", "entry"),
+    ("question", "asker", "lang", "entry"),
     [
-        ("hey", "en", "assistant.hello"),
-        ("Dobrý deň", "sk", "assistant.hello"),
-        ("こんばんは", "ja", "assistant.hello"),
-        ("thank you!", "en", "assistant.thanks"),
-        ("ďakujeme", "sk", "assistant.thanks"),
-        ("どうもありがとう", "ja", "assistant.thanks"),
-        ("goodbye", "en", "assistant.bye"),
-        ("dovidenia", "sk", "assistant.bye"),
+        # Asked by an English user, in another language: the reply is in the question's.
+        ("hey", "en", "en", "assistant.hello"),
+        ("Dobrý deň", "en", "sk", "assistant.hello"),
+        ("こんばんは", "en", "ja", "assistant.hello"),
+        ("thank you!", "en", "en", "assistant.thanks"),
+        ("ďakujeme", "en", "sk", "assistant.thanks"),
+        ("どうもありがとう", "en", "ja", "assistant.thanks"),
+        ("goodbye", "en", "en", "assistant.bye"),
+        ("dovidenia", "en", "sk", "assistant.bye"),
         # "good" alone is not "goodbye" (a prefix that Slovak inflection reads as the word).
-        ("how are you", "en", "assistant.hello"),
-        ("how is it going, bot?", "en", "assistant.hello"),
-        ("ako sa darí?", "sk", "assistant.hello"),
-        ("さようなら", "ja", "assistant.bye"),
+        ("how are you", "en", "en", "assistant.hello"),
+        ("how is it going, bot?", "en", "en", "assistant.hello"),
+        ("ako sa darí?", "en", "sk", "assistant.hello"),
+        ("さようなら", "en", "ja", "assistant.bye"),
+        # Asked in the asker's own language (some too short to tell it: "ok", "great").
+        # A greeting with an introduction is a greeting.
+        ("Good morning, I'm Eva from the mayor's office", "en", "en", "assistant.hello"),
+        ("Ahoj, volám sa Eva a pracujem na magistráte", "sk", "sk", "assistant.hello"),
+        ("こんにちは、国際課の佐藤です", "ja", "ja", "assistant.hello"),
+        # An acknowledgement gets a short reply.
+        ("alright", "en", "en", "assistant.okay"),
+        ("great", "en", "en", "assistant.okay"),
+        ("rozumiem", "sk", "sk", "assistant.okay"),
+        ("わかった", "ja", "ja", "assistant.okay"),
+        ("すごい", "ja", "ja", "assistant.okay"),
+        ("ok", "sk", "sk", "assistant.okay"),
+        # The help asked for by name.
+        ("ヘルプを見せて", "ja", "ja", "assistant.help"),
+        ("ukáž mi nápovedu", "sk", "sk", "assistant.help"),
+        ("help menu", "en", "en", "assistant.help"),
     ],
 )
 def test_small_talk_gets_a_friendly_reply(
-    kb: KnowledgeBase, question: str, lang: str, entry: str
+    kb: KnowledgeBase, question: str, asker: str, lang: str, entry: str
 ) -> None:
-    answer = QuestionAnswerer(kb).ask(question, "en")
+    answer = QuestionAnswerer(kb).ask(question, asker)
     assert (answer.entry, answer.lang) == (entry, lang)
     assert "/help" in answer.text
 
