@@ -8,6 +8,7 @@ from bot.kb.analyze import Analyzer
 from bot.kb.answer import QuestionAnswerer
 from bot.kb.matcher import Matcher
 from bot.kb.model import KnowledgeBase
+from bot.kb.text import normalize
 
 SIGNED = "bratislava-tokorozawa-agreement.signed"
 
@@ -135,6 +136,19 @@ PLAIN_SLOVAK = (
 )
 # English words a Slovak concept word must not swallow ("based" was read as "báseň", a poem).
 PLAIN_ENGLISH = "based expert school"
+
+
+def test_no_single_word_is_both_a_stopword_and_a_concept(kb: KnowledgeBase) -> None:
+    # Stopwords are dropped before a one-word concept is looked up: such an entry is dead.
+    stopwords = {normalize(w) for words in kb.stopwords.values() for w in words}
+    both = [
+        f"{concept} ({lang}): {word}"
+        for concept, per_lang in kb.lexicon.items()
+        for lang, words in per_lang.items()
+        for word in words
+        if " " not in word and normalize(word) in stopwords
+    ]
+    assert not both
 
 
 @pytest.mark.parametrize("word", PLAIN_SLOVAK.split())
