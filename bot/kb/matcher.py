@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.kb.analyze import ADDRESSED, SMALL_TALK, Analyzer
+from bot.kb.analyze import ADDRESSED, PARTNER, SMALL_TALK, Analyzer
 from bot.kb.decision import Decision, Evidence
 from bot.kb.followup import follow_up
 from bot.kb.index import INTENTS, LIST_ITEMS, Index, token_weight
@@ -37,6 +37,8 @@ INTENT_PENALTY = 0.7
 RECORD_PENALTY = 0.8
 OWN_RECORD_BONUS = 0.001  # breaks ties only
 COUNTRY = "@country"  # the lexicon's concept: which country a place is in
+# The concepts of a question asking the country of a city named with its partner.
+_COUNTRY_OF_PAIR = frozenset({COUNTRY, *PARTNER, "@where"})
 
 # The confidence left to a question asking which thing, or how many, of a kind no fact names
 # ("which airline", "how many trees"): in the questions measured, the best fact never answered
@@ -230,6 +232,13 @@ class Matcher:
             return unknown()
         if len(entities) == len(query):  # only names
             return self._about(query, lang, entities)
+        if COUNTRY in query:
+            pair = self._pair_with_country(query)
+            if pair:
+                # The country of a city named with its partner ("Umeå, Kamakura's partner:
+                # which country?"): the pair's main fact gives each city's. As sure as the main
+                # fact of a name typed alone, measured the same way.
+                return Match("answer", pair, self.decision.names_only, (), lang, entities, pair)
         idf = index.idf
         postings = index.postings
         common_postings = index.common
@@ -406,6 +415,13 @@ class Matcher:
             t in index.postings or max(index.expand(t).values(), default=0.0) >= RECORDED_LIKE
             for t in asked
         )
+
+    def _pair_with_country(self, query: list[str]) -> str | None:
+        """The main fact of the pair named in a question asking only a country, if any."""
+        if any(t[0] == "@" and t not in _COUNTRY_OF_PAIR and t[1] != "#" for t in query):
+            return None  # something else is asked too ("…and when was it selected?")
+        pairs = [p for _, p in self.analyzer.pairs if p in query]
+        return self.index.first_fact.get(pairs[0]) if len(pairs) == 1 else None
 
     def _one_list(self, named: set[str]) -> bool:
         """Whether the named records are items of one list (Bratislava's interests)."""

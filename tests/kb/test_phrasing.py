@@ -339,6 +339,10 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
             "en",
             "countries.kamakura",
         ),
+        # A city named with its partner, its country asked: the pair's fact gives both.
+        ("Umeå, Kamakura's partner city – which country?", "en", "umea-kamakura.about"),
+        ("v ktorej krajine je Toyota, partner Grenoblu?", "sk", "grenoble-toyota.about"),
+        ("ブラチスラバのパートナーの所沢って何国？", "ja", "bratislava-tokorozawa.about"),
     ],
 )
 def test_phrasings_read_by_rule_reach_their_fact(
