@@ -12,6 +12,7 @@ close race is offered as suggestions, never guessed.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -37,8 +38,9 @@ INTENT_PENALTY = 0.7
 RECORD_PENALTY = 0.8
 OWN_RECORD_BONUS = 0.001  # breaks ties only
 COUNTRY = "@country"  # the lexicon's concept: which country a place is in
-# The concepts of a question asking the country of a city named with its partner.
-_COUNTRY_OF_PAIR = frozenset({COUNTRY, *PARTNER, "@where"})
+# The concepts of a question asking only the country of a place (of a city named with its
+# partner, too).
+_COUNTRY_ASKED = frozenset({COUNTRY, *PARTNER, "@where", "@name"})
 
 # The confidence left to a question asking which thing, or how many, of a kind no fact names
 # ("which airline", "how many trees"): in the questions measured, the best fact never answered
@@ -127,6 +129,14 @@ class Matcher:
         self.index = Index(kb, analyzer)
         self.analyzer = self.index.analyzer
         self.decision = decision
+        # Per place: the one fact telling its country ("#umea": "countries.umea").
+        index = self.index
+        country_facts: dict[str, list[str]] = defaultdict(list)
+        for entry, related in zip(index.entries, index.related, strict=True):
+            if COUNTRY in related:
+                for place in related & self.analyzer.places:
+                    country_facts[place].append(entry)
+        self._country_fact = {p: facts[0] for p, facts in country_facts.items() if len(facts) == 1}
 
     def match(self, question: str, context: tuple[str, ...] = ()) -> Match:
         """Score the facts against the question and decide.
@@ -233,12 +243,10 @@ class Matcher:
         if len(entities) == len(query):  # only names
             return self._about(query, lang, entities)
         if COUNTRY in query:
-            pair = self._pair_with_country(query)
-            if pair:
-                # The country of a city named with its partner ("Umeå, Kamakura's partner:
-                # which country?"): the pair's main fact gives each city's. As sure as the main
-                # fact of a name typed alone, measured the same way.
-                return Match("answer", pair, self.decision.names_only, (), lang, entities, pair)
+            fact = self._country_asked(query)
+            if fact:
+                # As sure as the main fact of a name typed alone, measured the same way.
+                return Match("answer", fact, self.decision.names_only, (), lang, entities, fact)
         idf = index.idf
         postings = index.postings
         common_postings = index.common
@@ -416,12 +424,25 @@ class Matcher:
             for t in asked
         )
 
-    def _pair_with_country(self, query: list[str]) -> str | None:
-        """The main fact of the pair named in a question asking only a country, if any."""
-        if any(t[0] == "@" and t not in _COUNTRY_OF_PAIR and t[1] != "#" for t in query):
-            return None  # something else is asked too ("…and when was it selected?")
+    def _country_asked(self, query: list[str]) -> str | None:
+        """The fact answering a question that asks only the country of one place, if any.
+
+        Around the place, the rest is chatter ("所沢って名前は知ってるけど、どこの国の街？"): its
+        own fact tells the country. A city named with its partner ("Umeå, Kamakura's
+        partner: which country?") gets the pair's main fact, which gives each city's.
+        """
+        if any(t[0] == "@" and t not in _COUNTRY_ASKED for t in query):
+            # Something else is asked too ("…and when was it selected?"), or of someone at
+            # or from the place ("from which country were the guests in Bratislava?").
+            return None
         pairs = [p for _, p in self.analyzer.pairs if p in query]
-        return self.index.first_fact.get(pairs[0]) if len(pairs) == 1 else None
+        if pairs:
+            return self.index.first_fact.get(pairs[0]) if len(pairs) == 1 else None
+        places = [t for t in query if t in self._country_fact]
+        others = {t for t in query if t[0] == "#"} - self.index.programmes - set(places)
+        if len(places) != 1 or others or PARTNER.intersection(query):
+            return None
+        return self._country_fact[places[0]]
 
     def _one_list(self, named: set[str]) -> bool:
         """Whether the named records are items of one list (Bratislava's interests)."""

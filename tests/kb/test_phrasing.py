@@ -339,6 +339,8 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
             "en",
             "countries.kamakura",
         ),
+        # The country of one place, with chatter around it.
+        ("所沢って名前は知ってるけど、どこの国の街？", "ja", "countries.tokorozawa"),
         # A city named with its partner, its country asked: the pair's fact gives both.
         ("Umeå, Kamakura's partner city – which country?", "en", "umea-kamakura.about"),
         ("v ktorej krajine je Toyota, partner Grenoblu?", "sk", "grenoble-toyota.about"),
@@ -571,3 +573,11 @@ def test_when_that_asks_still_asks_the_date(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     for question in ("tell me when they visited Bratislava", "when did they visit Bratislava"):
         assert qa.ask(question, "en").entry == "meeting-2018-bratislava.when"
+
+
+def test_a_country_asked_of_people_at_a_place_is_not_the_places_country(
+    kb: KnowledgeBase,
+) -> None:
+    # The guests in Bratislava came from Japan: Bratislava's own country does not answer.
+    answer = QuestionAnswerer(kb).ask("from which country were the guests in Bratislava?", "en")
+    assert answer.entry != "countries.bratislava"
