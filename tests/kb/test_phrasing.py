@@ -581,3 +581,20 @@ def test_a_country_asked_of_people_at_a_place_is_not_the_places_country(
     # The guests in Bratislava came from Japan: Bratislava's own country does not answer.
     answer = QuestionAnswerer(kb).ask("from which country were the guests in Bratislava?", "en")
     assert answer.entry != "countries.bratislava"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("what has the partnership achieved?", "en"),
+        ("aké výsledky spolupráca doteraz priniesla?", "sk"),
+        ("協力の成果はどうでしたか", "ja"),
+    ],
+)
+def test_what_the_cooperation_achieved_is_told_as_not_recorded(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    # Its objective is recorded, its results are not: the reply says so, with the objective.
+    answer = QuestionAnswerer(kb).ask(question, lang)
+    assert (answer.entry, answer.outcome) == ("bratislava-tokorozawa.results", "unrecorded")
+    assert QuestionAnswerer(kb).ask("what should the cooperation achieve?", "en").answered
