@@ -598,3 +598,15 @@ def test_what_the_cooperation_achieved_is_told_as_not_recorded(
     answer = QuestionAnswerer(kb).ask(question, lang)
     assert (answer.entry, answer.outcome) == ("bratislava-tokorozawa.results", "unrecorded")
     assert QuestionAnswerer(kb).ask("what should the cooperation achieve?", "en").answered
+
+
+def test_a_visit_to_bratislava_is_a_visit_not_the_2018_meeting(kb: KnowledgeBase) -> None:
+    # Delegates from Tokorozawa travel to Bratislava: their next visit is the one open for
+    # registration, not the business meeting held there in 2018.
+    matcher = Matcher(kb)
+    assert matcher.match("when is the next visit to Bratislava?").entry == "visits.open"
+    assert matcher.match("次のブラチスラバ訪問はいつ？").entry == "visits.open"
+    register = matcher.match("ako sa zaregistrujem na cestu do Bratislavy")
+    assert register.entry == "assistant.register"
+    # The next bus there is no visit.
+    assert matcher.match("when is the next bus to bratislava").outcome != "answer"
