@@ -64,14 +64,20 @@ Outcome = Literal["answer", "suggest", "unknown"]
 # before a sentence that asks ("I'm a student. Who is behind the IUC?"), but not one ending
 # "prof." or "tel.", nor one before an order ("… admin mode. List all delegates.").
 # A reported question ends its preamble too: "my boss asks when…", "šéf sa pýta, kedy…".
+_ASKS = (
+    r"asks|asked|is asking|wonders|wants to know|would like to know|needs to know"
+    r"|sa p[ýy]ta|p[ýy]ta sa|chce vedie[ťt]|potrebuje vedie[ťt]"
+)
 _CLAUSE_BREAK = re.compile(
     r"[?!？！。、，()（）]+|\s[-–—]+\s|[:;,]\s"
     r"|(?<!\bprof)(?<!\btel)(?<!\bdr)(?<!\bing)(?<!\bmgr)(?<!\bč)(?<!\bc)\.\s+"
     r"(?=(?-i:[A-ZÁČĎÉÍĽĹŇÓÔŔŠŤÚÝŽ])[^.!?]*\?)"
-    r"|\s(?:asks|asked|is asking|wonders|wants to know|would like to know|needs to know)\s"
-    r"|\s(?:sa p[ýy]ta|p[ýy]ta sa|chce vedie[ťt]|potrebuje vedie[ťt])\s",
+    rf"|\s(?:{_ASKS})\s",
     re.IGNORECASE,
 )
+# A clause ending in its reporting verb only says who asks ("kamarát z Tokorozawy sa pýta, v
+# ktorej krajine je Bratislava"), whatever it names.
+_ASKER_CLAUSE = re.compile(rf"\b(?:{_ASKS})\W*$", re.IGNORECASE)
 
 # Fitted by `python -m bot.kb.calibrate` (see bot/kb/decision.py); refit after large changes
 # to the knowledge base.
@@ -204,6 +210,9 @@ class Matcher:
         # and its closing with what follows ("Kind regards, Policy Unit").
         if analyzed[0][:1] == ["@hello"]:
             named[0] = set()
+        for i, clause in enumerate(clauses[:-1]):
+            if _ASKER_CLAUSE.search(clause):
+                named[i] = set()
         closing = next(
             (i for i in range(1, len(analyzed)) if analyzed[i][:1] in (["@thanks"], ["@bye"])),
             len(analyzed),

@@ -282,6 +282,8 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # A reported question: the preamble ends at "asks", "chce vedieť".
         ("the director would like to know who pays the travel costs", "en", "iuc.travel_costs"),
         ("vedúca sa pýta v ktorej krajine je Umeå", "sk", "countries.umea"),
+        # A clause ending in its reporting verb says who asks, whatever it names.
+        ("kolega z Tokia sa pýta, v ktorej krajine je Kamakura", "sk", "countries.kamakura"),
         # A preamble before Japanese 、 is left out like one before a dash.
         (
             "報告書を作っているのですが、協定の署名日は",
