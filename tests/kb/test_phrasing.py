@@ -78,6 +78,9 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
         ("who was the mayor of Tokorozawa when the agreement was signed", "tokorozawa"),
         ("所沢市の市長は誰ですか", "tokorozawa"),
         ("where can I download the agreement", "agreement"),
+        # Who signed it: the date is recorded, the signatories are not.
+        ("kto podpísal tú zmluvu za mesto Tokorozawa?", "agreement"),
+        ("協定にサインしたのはどなたですか", "agreement"),
         ("what is the population of Bratislava", "bratislava"),
         # Which thing of a kind no fact ever names (an airline, a dish), however well the
         # rest matches a fact about the trip.
