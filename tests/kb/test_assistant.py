@@ -157,3 +157,18 @@ def test_a_kanji_bigram_across_two_known_words_is_no_word(kb: KnowledgeBase) -> 
 )
 def test_the_bot_is_asked_in_everyday_words(kb: KnowledgeBase, question: str, entry: str) -> None:
     assert QuestionAnswerer(kb).ask(question, "en").entry == entry
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("I forgot which date I registered for", "en"),
+        ("zabudol som, na ktorý termín som sa prihlásil", "sk"),
+    ],
+)
+def test_having_forgotten_is_not_asking_to_be_forgotten(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    # "Forget me" erases one's data; "I forgot which date" asks for one's registrations.
+    assert QuestionAnswerer(kb).ask(question, lang).entry == "assistant.myvisits"
+    assert QuestionAnswerer(kb).ask("forget me, please", "en").entry == "assistant.forget"
