@@ -43,6 +43,8 @@ def test_every_command_named_exists(kb: KnowledgeBase) -> None:
         ("thank you!", "en", "en", "assistant.thanks"),
         ("ďakujeme", "en", "sk", "assistant.thanks"),
         ("どうもありがとう", "en", "ja", "assistant.thanks"),
+        # どうも alone is a casual hello; with ありがとう, thanks.
+        ("どうも！", "en", "ja", "assistant.hello"),
         ("goodbye", "en", "en", "assistant.bye"),
         ("dovidenia", "en", "sk", "assistant.bye"),
         # "good" alone is not "goodbye" (a prefix that Slovak inflection reads as the word).
