@@ -346,6 +346,8 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         ),
         # The country of one place, with chatter around it.
         ("所沢って名前は知ってるけど、どこの国の街？", "ja", "countries.tokorozawa"),
+        # 長さ (length) of the cooperation asks how long it lasts.
+        ("この連携の長さは？", "ja", "bratislava-tokorozawa-agreement.duration"),
         # A city named with its partner, its country asked: the pair's fact gives both.
         ("Umeå, Kamakura's partner city – which country?", "en", "umea-kamakura.about"),
         ("v ktorej krajine je Toyota, partner Grenoblu?", "sk", "grenoble-toyota.about"),
