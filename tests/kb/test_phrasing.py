@@ -346,6 +346,9 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         ),
         # The country of one place, with chatter around it.
         ("所沢って名前は知ってるけど、どこの国の街？", "ja", "countries.tokorozawa"),
+        # A part of the world the IUC does not name gets the regions it does.
+        ("does IUC work with African cities too?", "en", "iuc.regions"),
+        ("je v programe aj Austrália?", "sk", "iuc.regions"),
         # 長さ (length) of the cooperation asks how long it lasts.
         ("この連携の長さは？", "ja", "bratislava-tokorozawa-agreement.duration"),
         # A city named with its partner, its country asked: the pair's fact gives both.
