@@ -80,6 +80,8 @@ ABBREVIATIONS = {
     "mgmt": "management",
     "dept": "department",
     "depts": "departments",
+    "rep": "representative",
+    "reps": "representatives",
     "stretko": "stretnutie",
 }
 _ABBREVIATED = frozenset(ABBREVIATIONS)
