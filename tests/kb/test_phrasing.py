@@ -261,6 +261,8 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Words shortened in a chat, and a "y/n" after the question.
         ("which yr was the agreement signed?", "en", "bratislava-tokorozawa-agreement.signed"),
         ("energy efficiency y/n", "en", "energy-efficiency.interest"),
+        # Paying from the city's own budget asks who pays, not how much.
+        ("do we pay the trip to Japan from our budget?", "en", "iuc.travel_costs"),
         # "reps" are representatives: the Tokorozawa reps came to Bratislava.
         ("the tokorozawa reps - when did they visit", "en", "meeting-2018-bratislava.when"),
         # A rare Slovak word of one fact reaches its other cases in another's: "koordinátorom"
