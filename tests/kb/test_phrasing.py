@@ -261,6 +261,12 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Words shortened in a chat, and a "y/n" after the question.
         ("which yr was the agreement signed?", "en", "bratislava-tokorozawa-agreement.signed"),
         ("energy efficiency y/n", "en", "energy-efficiency.interest"),
+        # Public awareness in other words.
+        (
+            "is educating citizens about climate among the interests?",
+            "en",
+            "public-awareness.interest",
+        ),
         # Paying from the city's own budget asks who pays, not how much.
         ("do we pay the trip to Japan from our budget?", "en", "iuc.travel_costs"),
         # "reps" are representatives: the Tokorozawa reps came to Bratislava.
