@@ -66,6 +66,7 @@ class Index:
         }
         alt_tokens: list[list[str]] = []
         list_items: set[int] = set()  # entries about an item of a list (see `list_items`)
+        events: set[int] = set()  # entries about an event (see `placed`)
         for fact in kb.facts.values():
             entry = len(self.entries)
             self.entries.append(fact.id)
@@ -97,6 +98,7 @@ class Index:
                 related.update(INTEREST_CONCEPTS)
                 list_items.add(entry)
             if record.collection == "events":
+                events.add(entry)
                 for role in _event_places(kb, record):
                     postings[role].add(entry)
                     related.add(role)
@@ -113,9 +115,11 @@ class Index:
         self.entry_tokens = [frozenset(toks) for toks in per_entry]  # per entry: its tokens
         # Entries about an item of a list: each answers with the whole list in context.
         self.list_items = frozenset(list_items)
-        # Entries about an event, which has a place and visitors from somewhere.
-        self.placed = frozenset(
-            e for e, toks in enumerate(self.entry_tokens) if any(t[:4] == "@at#" for t in toks)
+        # Entries about an event, which has a place and visitors from somewhere, or about
+        # something with a direction ("what Bratislava wants to learn from Tokorozawa"); of
+        # other facts, a place named is no place of an event ("cooling in Bratislava").
+        self.placed = events.union(
+            e for e, toks in enumerate(self.entry_tokens) if any(t[:6] == "@from#" for t in toks)
         )
         self.idf = {
             tok: token_weight(tok, math.log(1 + total / len(ids))) for tok, ids in postings.items()

@@ -261,6 +261,13 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Words shortened in a chat, and a "y/n" after the question.
         ("which yr was the agreement signed?", "en", "bratislava-tokorozawa-agreement.signed"),
         ("energy efficiency y/n", "en", "energy-efficiency.interest"),
+        # An item of the interests asked with the partner it is learnt from: no event, so
+        # no place or origin is required of it.
+        (
+            "does bratislava want to learn about heat islands from tokorozawa?",
+            "en",
+            "cooling.interest",
+        ),
         # Public awareness in other words.
         (
             "is educating citizens about climate among the interests?",
