@@ -268,6 +268,9 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
             "en",
             "cooling.interest",
         ),
+        # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
+        ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
+        ("IUCの協力の形態は？", "ja", "iuc.what"),
         # Public awareness in other words.
         (
             "is educating citizens about climate among the interests?",
