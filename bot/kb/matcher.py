@@ -38,9 +38,10 @@ INTENT_PENALTY = 0.7
 RECORD_PENALTY = 0.8
 OWN_RECORD_BONUS = 0.001  # breaks ties only
 COUNTRY = "@country"  # the lexicon's concept: which country a place is in
+OTHER_COUNTRY = "@other_country"  # a country the source names no city in ("Norway")
 # The concepts of a question asking only the country of a place (of a city named with its
 # partner, too).
-_COUNTRY_ASKED = frozenset({COUNTRY, *PARTNER, "@where", "@name"})
+_COUNTRY_ASKED = frozenset({COUNTRY, OTHER_COUNTRY, *PARTNER, "@where", "@name"})
 
 # The confidence left to a question asking which thing, or how many, of a kind no fact names
 # ("which airline", "how many trees"): in the questions measured, the best fact never answered
@@ -50,7 +51,7 @@ RECORDED_LIKE = 0.9  # how alike a word must be to one the knowledge base has to
 
 # Concepts that only gather synonyms: anything may be asked of in their words ("the unit's
 # role regarding travel"), so a fact whose questions never use them is not ruled out.
-SYNONYMS_ONLY = frozenset({"@role"})
+SYNONYMS_ONLY = frozenset({"@role", OTHER_COUNTRY})
 
 # Concepts that, in a clause of their own, say who asks, not what: the bot addressed or named,
 # a head or a mayor ("riaditeľ potrebuje vedieť, …", "(overujem, či to bot vie)").
@@ -251,11 +252,15 @@ class Matcher:
             return unknown()
         if len(entities) == len(query):  # only names
             return self._about(query, lang, entities)
-        if COUNTRY in query:
+        if COUNTRY in query or OTHER_COUNTRY in query:
             fact = self._country_asked(query)
             if fact:
                 # As sure as the main fact of a name typed alone, measured the same way.
                 return Match("answer", fact, self.decision.names_only, (), lang, entities, fact)
+            if OTHER_COUNTRY in query and self.analyzer.places.isdisjoint(query):
+                # A country the source names no city in, and none of its cities: nothing
+                # here tells of it ("what is the capital of Austria?").
+                return unknown()
         idf = index.idf
         postings = index.postings
         common_postings = index.common
@@ -437,7 +442,8 @@ class Matcher:
         """The fact answering a question that asks only the country of one place, if any.
 
         Around the place, the rest is chatter ("所沢って名前は知ってるけど、どこの国の街？"): its
-        own fact tells the country. A city named with its partner ("Umeå, Kamakura's
+        own fact tells the country, also when it is checked against another ("is Umeå in
+        Norway?"). A city named with its partner ("Umeå, Kamakura's
         partner: which country?") gets the pair's main fact, which gives each city's.
         """
         if any(t[0] == "@" and t not in _COUNTRY_ASKED for t in query):

@@ -82,6 +82,8 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
         ("kto podpísal tú zmluvu za mesto Tokorozawa?", "agreement"),
         ("協定にサインしたのはどなたですか", "agreement"),
         ("what is the population of Bratislava", "bratislava"),
+        # A country the source names no city in, and none of its cities.
+        ("what is the capital of Austria", "austria"),
         # Which thing of a kind no fact ever names (an airline, a dish), however well the
         # rest matches a fact about the trip.
         ("which airline did the Bratislava people take to Tokyo", "meeting"),
@@ -371,6 +373,10 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         ("je v programe aj Austrália?", "sk", "iuc.regions"),
         # 長さ (length) of the cooperation asks how long it lasts.
         ("この連携の長さは？", "ja", "bratislava-tokorozawa-agreement.duration"),
+        # A city checked against a country the source names no city in.
+        ("is Toyota in Taiwan?", "en", "countries.toyota"),
+        ("je Grenoble v Taliansku?", "sk", "countries.grenoble"),
+        ("鎌倉ってドイツの街だっけ？", "ja", "countries.kamakura"),
         # A city named with its partner, its country asked: the pair's fact gives both.
         ("Umeå, Kamakura's partner city – which country?", "en", "umea-kamakura.about"),
         ("v ktorej krajine je Toyota, partner Grenoblu?", "sk", "grenoble-toyota.about"),
