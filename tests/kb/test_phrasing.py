@@ -82,6 +82,10 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
         ("kto podpísal tú zmluvu za mesto Tokorozawa?", "agreement"),
         ("協定にサインしたのはどなたですか", "agreement"),
         ("what is the population of Bratislava", "bratislava"),
+        # Who led a delegation: the source names nobody at its head.
+        ("who led the Tokorozawa delegation", "meeting"),
+        ("kto viedol delegáciu z Tokorozawy", "meeting"),
+        ("所沢の代表団の団長は誰", "meeting"),
         # A country the source names no city in, and none of its cities.
         ("what is the capital of Austria", "austria"),
         # Which thing of a kind no fact ever names (an airline, a dish), however well the
