@@ -82,6 +82,9 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
         ("kto podpísal tú zmluvu za mesto Tokorozawa?", "agreement"),
         ("協定にサインしたのはどなたですか", "agreement"),
         ("what is the population of Bratislava", "bratislava"),
+        # The building a meeting was held in: the source names the city only.
+        ("in which building was the IUC meeting in Tokyo", "tokyo"),
+        ("東京の会議はどの建物で開かれた", "tokyo"),
         # Who led a delegation: the source names nobody at its head.
         ("who led the Tokorozawa delegation", "meeting"),
         ("kto viedol delegáciu z Tokorozawy", "meeting"),
