@@ -443,8 +443,8 @@ class Matcher:
 
         Around the place, the rest is chatter ("所沢って名前は知ってるけど、どこの国の街？"): its
         own fact tells the country, also when it is checked against another ("is Umeå in
-        Norway?"). A city named with its partner ("Umeå, Kamakura's
-        partner: which country?") gets the pair's main fact, which gives each city's.
+        Norway?"). A city named with its partner ("Umeå, Kamakura's partner: which country?")
+        gets the pair's main fact, which gives each city's.
         """
         if any(t[0] == "@" and t not in _COUNTRY_ASKED for t in query):
             # Something else is asked too ("…and when was it selected?"), or of someone at
