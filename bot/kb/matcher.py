@@ -144,6 +144,10 @@ class Matcher:
                 for place in related & self.analyzer.places:
                     country_facts[place].append(entry)
         self._country_fact = {p: facts[0] for p, facts in country_facts.items() if len(facts) == 1}
+        # And per entry of such a fact, its place.
+        self._country_of_place = {
+            index.entries.index(fact): place for place, fact in self._country_fact.items()
+        }
 
     def match(self, question: str, context: tuple[str, ...] = ()) -> Match:
         """Score the facts against the question and decide.
@@ -257,10 +261,6 @@ class Matcher:
             if fact:
                 # As sure as the main fact of a name typed alone, measured the same way.
                 return Match("answer", fact, self.decision.names_only, (), lang, entities, fact)
-            if OTHER_COUNTRY in query and self.analyzer.places.isdisjoint(query):
-                # A country the source names no city in, and none of its cities: nothing
-                # here tells of it ("what is the capital of Austria?").
-                return unknown()
         idf = index.idf
         postings = index.postings
         common_postings = index.common
@@ -411,6 +411,14 @@ class Matcher:
         if confidence >= self.decision.answer_at and self._asks_unrecorded(question):
             # "which airline did they fly with": no fact names any airline, so the best one,
             # about the trip, does not answer it; offered, never given as the answer.
+            confidence = min(confidence, UNRECORDED)
+        if (
+            OTHER_COUNTRY in query
+            and best_entry in self._country_of_place
+            and self._country_of_place[best_entry] not in query
+        ):
+            # A country the source names no city in, asked of no city of the source: one
+            # city's country does not answer it ("what is the capital of Austria?").
             confidence = min(confidence, UNRECORDED)
         best = index.entries[best_entry]
         ranked = tuple(index.entries[e] for _, e, _ in scored[:RANKED])

@@ -380,7 +380,9 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         ("je v programe aj Austrália?", "sk", "iuc.regions"),
         # 長さ (length) of the cooperation asks how long it lasts.
         ("この連携の長さは？", "ja", "bratislava-tokorozawa-agreement.duration"),
-        # A city checked against a country the source names no city in.
+        # A city checked against a country the source names no city in; an Asian country
+        # without a city is asked of the regions the IUC reaches.
+        ("are there IUC cities in Korea?", "en", "iuc.regions"),
         ("is Toyota in Taiwan?", "en", "countries.toyota"),
         ("je Grenoble v Taliansku?", "sk", "countries.grenoble"),
         ("鎌倉ってドイツの街だっけ？", "ja", "countries.kamakura"),
