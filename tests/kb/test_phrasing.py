@@ -280,6 +280,8 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
         ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
         ("IUCの協力の形態は？", "ja", "iuc.what"),
+        # "Plays a role" asks nothing of its own: the item is the question.
+        ("hrá v tom rolu aj zber dažďovej vody?", "sk", "water-collection.interest"),
         # Public awareness in other words.
         (
             "is educating citizens about climate among the interests?",
