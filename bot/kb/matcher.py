@@ -136,18 +136,15 @@ class Matcher:
         self.index = Index(kb, analyzer)
         self.analyzer = self.index.analyzer
         self.decision = decision
-        # Per place: the one fact telling its country ("#umea": "countries.umea").
-        index = self.index
-        country_facts: dict[str, list[str]] = defaultdict(list)
-        for entry, related in zip(index.entries, index.related, strict=True):
+        # The one fact telling a place's country, per entry its place and per place the fact
+        # ("#umea": "countries.umea").
+        country_entries: dict[str, list[int]] = defaultdict(list)
+        for entry, related in enumerate(self.index.related):
             if COUNTRY in related:
                 for place in related & self.analyzer.places:
-                    country_facts[place].append(entry)
-        self._country_fact = {p: facts[0] for p, facts in country_facts.items() if len(facts) == 1}
-        # And per entry of such a fact, its place.
-        self._country_of_place = {
-            index.entries.index(fact): place for place, fact in self._country_fact.items()
-        }
+                    country_entries[place].append(entry)
+        self._country_of_place = {e[0]: p for p, e in country_entries.items() if len(e) == 1}
+        self._country_fact = {p: self.index.entries[e] for e, p in self._country_of_place.items()}
 
     def match(self, question: str, context: tuple[str, ...] = ()) -> Match:
         """Score the facts against the question and decide.

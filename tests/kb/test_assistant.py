@@ -173,4 +173,7 @@ def test_having_forgotten_is_not_asking_to_be_forgotten(
 ) -> None:
     # "Forget me" erases one's data; "I forgot which date" asks for one's registrations.
     assert QuestionAnswerer(kb).ask(question, lang).entry == "assistant.myvisits"
+
+
+def test_forget_me_asks_to_be_forgotten(kb: KnowledgeBase) -> None:
     assert QuestionAnswerer(kb).ask("forget me, please", "en").entry == "assistant.forget"

@@ -647,6 +647,9 @@ def test_what_the_cooperation_achieved_is_told_as_not_recorded(
     # Its objective is recorded, its results are not: the reply says so, with the objective.
     answer = QuestionAnswerer(kb).ask(question, lang)
     assert (answer.entry, answer.outcome) == ("bratislava-tokorozawa.results", "unrecorded")
+
+
+def test_what_the_cooperation_should_achieve_is_answered(kb: KnowledgeBase) -> None:
     assert QuestionAnswerer(kb).ask("what should the cooperation achieve?", "en").answered
 
 
