@@ -27,6 +27,10 @@ COMMON_POSTINGS = 1000  # entries; only knowledge bases far bigger than the ship
 LIST_ITEMS = "interests"
 # "Energy efficiency on the agenda?" asks whether the item is among them too.
 INTEREST_CONCEPTS = frozenset({"@area", "@learn", "@interest", "@agenda"})
+# Events that are meetings: a fact whose text shows one (prof. Imura's tells which meeting he
+# attended) concerns a meeting too.
+MEETING_KINDS = frozenset({"meeting", "business_meeting"})
+MEETING = "@meeting"
 FUZZY_PREFILTER = 0.6  # Indel similarity that a word must reach before the finer comparison
 # A known word this long reaches its other cases among the index words too, this alike.
 INFLECTED_LENGTH = 7
@@ -82,6 +86,9 @@ class Index:
                     for t in _related(kb, ref, depth=1)
                     if t == f"#{ref}" or kb.records[t[1:]].collection == "places"
                 )
+                if kb.records[ref].fields.get("kind") in MEETING_KINDS:
+                    # And it speaks of a meeting: "which unit was Imura from at the meeting".
+                    related.add(MEETING)
             for questions in fact.questions.values():
                 for question in questions:
                     toks = self.analyzer.analyze(question)

@@ -280,6 +280,9 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
         ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
         ("IUCの協力の形態は？", "ja", "iuc.what"),
+        # A person's fact that tells which meeting they attended is about a meeting too.
+        ("which unit was Imura from at the meeting", "en", "imura.who"),
+        ("v akej jednotke pracuje profesor Imura, ktorý prišiel na stretnutie", "sk", "imura.who"),
         # "prebieha" (goes on) asks nothing; "prebiehalo" (took place) is an event held.
         ("v akej forme prebieha spolupráca miest", "sk", "bratislava-tokorozawa.about"),
         ("kde prebiehalo prvé stretnutie?", "sk", "meeting-2018-bratislava.when"),
