@@ -51,7 +51,7 @@ RECORDED_LIKE = 0.9  # how alike a word must be to one the knowledge base has to
 
 # Concepts that only gather synonyms: anything may be asked of in their words ("the unit's
 # role regarding travel"), so a fact whose questions never use them is not ruled out.
-SYNONYMS_ONLY = frozenset({"@role", OTHER_COUNTRY})
+SYNONYMS_ONLY = frozenset({"@role", "@assist", OTHER_COUNTRY})
 
 # Concepts that, in a clause of their own, say who asks, not what: the bot addressed or named,
 # a head or a mayor ("riaditeľ potrebuje vedieť, …", "(overujem, či to bot vie)").

@@ -175,6 +175,29 @@ def test_english_words_are_not_read_as_slovak_concepts(kb: KnowledgeBase, word: 
     assert not [t for t in tokens if t in ("@creative", "@cost", "@meeting")], (word, tokens)
 
 
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        (
+            "Zaujíma ma, koľko ľudí prišlo z Tokorozawy do Bratislavy.",
+            "meeting-2018-bratislava.who",
+        ),
+        ("zaujimalo by ma kto podpisal zmluvu", "bratislava-tokorozawa-agreement.signatories"),
+    ],
+)
+def test_the_askers_curiosity_is_no_interest_of_bratislava(
+    kb: KnowledgeBase, question: str, entry: str
+) -> None:
+    assert QuestionAnswerer(kb).ask(question, "sk").entry == entry
+
+
+def test_to_help_is_a_verb_not_the_help_menu(kb: KnowledgeBase) -> None:
+    # "pomôcť" would be read as "pomocník" (the help menu) by its inflection otherwise.
+    tokens = Analyzer(kb).analyze("môže zeleň pomôcť proti horúčavám v meste?")
+    assert "@help" not in tokens
+    assert QuestionAnswerer(kb).ask("ako mi môžeš pomôcť", "sk").entry == "assistant.help"
+
+
 def test_i_want_to_know_does_not_hide_the_question(kb: KnowledgeBase) -> None:
     qa = QuestionAnswerer(kb)
     answer = qa.ask("chcem vediet kedy bolo stretnutie v tokorozawe", "sk")
@@ -280,6 +303,8 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
         ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
         ("IUCの協力の形態は？", "ja", "iuc.what"),
+        # "Odborná konzultantka" is an expert, not a department ("odbor").
+        ("čím sa zaoberá prof. Schreurs ako odborná konzultantka", "sk", "schreurs.who"),
         # A person's fact that tells which meeting they attended is about a meeting too.
         ("which unit was Imura from at the meeting", "en", "imura.who"),
         ("v akej jednotke pracuje profesor Imura, ktorý prišiel na stretnutie", "sk", "imura.who"),
