@@ -30,6 +30,15 @@ from bot.kb.text import (
 )
 
 
+def _inside_katakana(text: str, end: int) -> bool:
+    """Whether a phrase ending at `end` stops inside a katakana word."""
+    return (
+        0 < end < len(text)
+        and script_of(text[end - 1]) == "kata"
+        and script_of(text[end]) == "kata"
+    )
+
+
 def word_similarity(a: str, b: str) -> float:
     """How alike two Latin words are (0..1): inflections and typos count, short words exact."""
     if a == b:
@@ -116,6 +125,9 @@ def _relative_words(text: str) -> dict[str, set[int]]:
 # these words and particles mark a place as the place of the event, or as the origin.
 AT_WORDS = frozenset({"in", "at", "to", "v", "vo", "do", "na"})
 AT_PARTICLES = ("で", "に", "へ")
+# "です", "でした", "でしょう" begin with "で" but are the copula: "相手はグルノーブルですか" is
+# "is it Grenoble?", no meeting in Grenoble.
+COPULA = ("です", "でし", "でしょ")
 FROM_WORDS = frozenset({"from", "z", "zo"})
 # A place beside hosting is the place of the event: "did Tokorozawa host a meeting",
 # "hostila Tokorozawa stretnutie?" (not "hostia", guests, who come from a place).
@@ -429,7 +441,7 @@ class Analyzer:
             norm = " ".join(ABBREVIATIONS.get(word, word) for word in norm.split())
         folded = kana_fold(norm)
         found: list[str] = []
-        spans = self._japanese_phrases(folded) if is_japanese(norm) else []
+        spans = self._japanese_phrases(folded, norm) if is_japanese(norm) else []
         spans += self._latin_phrases(folded, spans)
         places = self.places
         rest = norm  # the text without the phrases found
@@ -607,8 +619,12 @@ class Analyzer:
                     best[end] = [*head, word[start:end]]
         return best[-1] or [word]
 
-    def _japanese_phrases(self, folded: str) -> list[tuple[int, int, str]]:
-        """Names and concepts written in Japanese, longest first at each position."""
+    def _japanese_phrases(self, folded: str, norm: str) -> list[tuple[int, int, str]]:
+        """Names and concepts written in Japanese, longest first at each position.
+
+        `norm` is the text before `kana_fold`: a phrase ending in katakana is no phrase inside
+        a longer katakana word (パートナー, a partner, is not the start of パートナーシップ).
+        """
         spans: list[tuple[int, int, str]] = []
         if self._japanese_initial is None:
             return spans
@@ -619,7 +635,7 @@ class Analyzer:
         while (found := search(folded, i)) is not None:
             i = found.start()
             for phrase, token in japanese[folded[i]]:
-                if folded.startswith(phrase, i):
+                if folded.startswith(phrase, i) and not _inside_katakana(norm, i + len(phrase)):
                     spans.append((i, i + len(phrase), token))
                     i += len(phrase)
                     break
@@ -698,7 +714,7 @@ class Analyzer:
         if (
             before in AT_WORDS
             or before in HOST_WORDS
-            or after.startswith(AT_PARTICLES)
+            or (after.startswith(AT_PARTICLES) and not after.startswith(COPULA))
             or after.split(" ", 1)[0] in HOST_WORDS
         ):
             return [f"@at{token}"]

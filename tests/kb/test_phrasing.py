@@ -191,6 +191,11 @@ def test_the_askers_curiosity_is_no_interest_of_bratislava(
     assert QuestionAnswerer(kb).ask(question, "sk").entry == entry
 
 
+def test_a_japanese_phrase_does_not_end_inside_a_katakana_word(kb: KnowledgeBase) -> None:
+    assert "@partner" not in Analyzer(kb).analyze("このパートナーシップの活動は？")
+    assert "@partner" in Analyzer(kb).analyze("豊田のパートナー")
+
+
 def test_to_help_is_a_verb_not_the_help_menu(kb: KnowledgeBase) -> None:
     # "pomôcť" would be read as "pomocník" (the help menu) by its inflection otherwise.
     tokens = Analyzer(kb).analyze("môže zeleň pomôcť proti horúčavám v meste?")
@@ -303,6 +308,10 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
         ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
         ("IUCの協力の形態は？", "ja", "iuc.what"),
+        # Cities of two pairs checked in Japanese: "…ですか" is the copula, no place ("…で"),
+        # and パートナー is a partner word, but not inside パートナーシップ.
+        ("ウメオの相手都市は豊田ですか", "ja", "iuc.pairs"),
+        ("豊田市のパートナーは鎌倉ですか？", "ja", "iuc.pairs"),
         # "Odborná konzultantka" is an expert, not a department ("odbor").
         ("čím sa zaoberá prof. Schreurs ako odborná konzultantka", "sk", "schreurs.who"),
         # A person's fact that tells which meeting they attended is about a meeting too.
