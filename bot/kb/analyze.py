@@ -240,8 +240,8 @@ ADDRESSED = "@you"
 # What the bot can do ("what can you do", "čo vieš", "何ができるの"): asked of the bot in the
 # same way, and about something else when that is named.
 ABILITIES = "@abilities"
-# The asker curious ("zaujíma ma", "I'm curious"): a phrase that says nothing asked.
-CURIOUS = "@curious"
+# An aside on who asks ("zaujíma ma", "pre náš odbor"): phrases that say nothing asked.
+ASIDE = "@aside"
 # Greetings, thanks and goodbyes: a reply of their own, unless a question comes with them.
 SMALL_TALK = frozenset({"@hello", "@thanks", "@bye", "@okay"})
 # Who the asker is, told beside a greeting ("hi, I'm Jana from the city office", "volám sa
@@ -531,8 +531,8 @@ class Analyzer:
             # you know about Imura" about Imura; "what can you do", with nothing else named, is
             # about the bot.
             found = [t for t in found if t not in about_bot]
-        if CURIOUS in found:
-            found = [t for t in found if t != CURIOUS]
+        if ASIDE in found:
+            found = [t for t in found if t != ASIDE]
         return list(dict.fromkeys(found))
 
     def _events_on(self, norm: str) -> list[str]:

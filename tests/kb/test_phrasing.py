@@ -183,11 +183,18 @@ def test_english_words_are_not_read_as_slovak_concepts(kb: KnowledgeBase, word: 
             "meeting-2018-bratislava.who",
         ),
         ("zaujimalo by ma kto podpisal zmluvu", "bratislava-tokorozawa-agreement.signatories"),
+        # The asker's own unit is not a department asked of.
+        (
+            "Pre náš odbor je dôležité vedieť, kedy bolo stretnutie v Tokorozawe.",
+            "meeting-2019-tokorozawa.when",
+        ),
+        (
+            "I need this for my department: how long does the cooperation with Tokorozawa last?",
+            "bratislava-tokorozawa-agreement.duration",
+        ),
     ],
 )
-def test_the_askers_curiosity_is_no_interest_of_bratislava(
-    kb: KnowledgeBase, question: str, entry: str
-) -> None:
+def test_an_aside_on_who_asks_asks_nothing(kb: KnowledgeBase, question: str, entry: str) -> None:
     assert QuestionAnswerer(kb).ask(question, "sk").entry == entry
 
 
