@@ -315,6 +315,15 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
         ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
         ("IUCの協力の形態は？", "ja", "iuc.what"),
+        # "Dohodli" (agreed) is no agreement asked of: what was agreed is the areas, when is
+        # the signing.
+        (
+            "v ktorých oblastiach sa mestá dohodli spolupracovať",
+            "sk",
+            "bratislava-tokorozawa.areas",
+        ),
+        ("kedy sa dohodli na spolupráci s Tokorozawou", "sk", SIGNED),
+        ("when did the two cities agree to work together", "en", SIGNED),
         # Cities of two pairs checked in Japanese: "…ですか" is the copula, no place ("…で"),
         # and パートナー is a partner word, but not inside パートナーシップ.
         ("ウメオの相手都市は豊田ですか", "ja", "iuc.pairs"),
