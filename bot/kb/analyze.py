@@ -169,6 +169,15 @@ PHRASE_WORDS_HELD = 20_000
 KANA_NAME_LIKE = 0.8
 _KANA_NAME = frozenset(chr(c) for c in range(0x3041, 0x30A0)) | {"ー", "・"}
 WHO = "@who"
+# Slovak "ktorý", "ktorá", "ktoré" ask "which" of what follows, "who" only of a person
+# ("ktorý profesor"); "ktorí" (plural, people) is "who" anyway.
+WHICH = "@which"
+_PERSON_STEMS = (
+    *("profesor", "prof", "zastup", "clovek", "ludi", "osob", "koordinator", "delegat"),
+    *("ucastnik", "primator", "starost", "expert", "konzultant", "pan", "kolega", "kolegyn"),
+    *("zamestnan", "pracovnik", "urednik", "predstavitel", "clen", "hostia", "hostom", "japonc"),
+    *("vedu", "riaditel", "odbornik", "specialist", "poradc", "architekt", "politik"),
+)
 NAME = "@name"
 # "Who were the four?": the count is known, so the people themselves are asked for.
 _COUNTED = re.compile(
@@ -470,6 +479,10 @@ class Analyzer:
                     continue  # "miesta, kde sa realizujú projekty" asks no "where"
             if word not in stopwords:
                 token = word_tokens.get(word) or self._word_token(word)
+                if token == WHO and word.startswith("ktor") and word != "ktori":
+                    following = words[i + 1] if i + 1 < len(words) else ""
+                    if not following.startswith(_PERSON_STEMS):
+                        token = WHICH  # "ktorý plán": which one, not who
                 found.append(token)
                 if token in places:
                     following = words[i + 1] if i + 1 < len(words) else ""

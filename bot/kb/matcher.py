@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.kb.analyze import ADDRESSED, PARTNER, SMALL_TALK, Analyzer
+from bot.kb.analyze import ADDRESSED, PARTNER, SMALL_TALK, WHICH, Analyzer
 from bot.kb.decision import Decision, Evidence
 from bot.kb.followup import follow_up
 from bot.kb.index import INTENTS, LIST_ITEMS, Index, token_weight
@@ -50,8 +50,9 @@ UNRECORDED = 0.2
 RECORDED_LIKE = 0.9  # how alike a word must be to one the knowledge base has to count as it
 
 # Concepts that only gather synonyms: anything may be asked of in their words ("the unit's
-# role regarding travel"), so a fact whose questions never use them is not ruled out.
-SYNONYMS_ONLY = frozenset({"@role", "@assist", OTHER_COUNTRY})
+# role regarding travel", "ktorý plán"), so a fact whose questions never use them is not ruled
+# out.
+SYNONYMS_ONLY = frozenset({"@role", "@assist", WHICH, OTHER_COUNTRY})
 
 # Concepts that, in a clause of their own, say who asks, not what: the bot addressed or named,
 # a head or a mayor ("riaditeľ potrebuje vedieť, …", "(overujem, či to bot vie)").

@@ -198,6 +198,20 @@ def test_an_aside_on_who_asks_asks_nothing(kb: KnowledgeBase, question: str, ent
     assert QuestionAnswerer(kb).ask(question, "sk").entry == entry
 
 
+@pytest.mark.parametrize(
+    ("words", "token"),
+    [
+        ("ktorý plán", "@which"),
+        ("ktoré mesto", "@which"),
+        ("ktorý profesor", "@who"),
+        ("ktorí ľudia", "@who"),
+        ("kto", "@who"),
+    ],
+)
+def test_slovak_which_asks_who_only_of_a_person(kb: KnowledgeBase, words: str, token: str) -> None:
+    assert Analyzer(kb).analyze(words)[0] == token
+
+
 def test_a_japanese_phrase_does_not_end_inside_a_katakana_word(kb: KnowledgeBase) -> None:
     assert "@partner" not in Analyzer(kb).analyze("このパートナーシップの活動は？")
     assert "@partner" in Analyzer(kb).analyze("豊田のパートナー")
@@ -315,6 +329,13 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
         ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
         ("IUCの協力の形態は？", "ja", "iuc.what"),
+        # "Ktorý" asks which one of what follows; "who" only of a person.
+        (
+            "ktorý dokument chce mesto v rámci IUC aktualizovať",
+            "sk",
+            "bratislava-tokorozawa.adaptation_plan",
+        ),
+        ("ktorý profesor bol na stretnutí v Bratislave", "sk", "meeting-2018-bratislava.who"),
         # "Dohodli" (agreed) is no agreement asked of: what was agreed is the areas, when is
         # the signing.
         (
