@@ -253,7 +253,11 @@ class Matcher:
         if not query:
             return unknown()
         if len(entities) == len(query):  # only names
-            return self._about(query, lang, entities)
+            about = self._about(query, lang, entities)
+            if about is not None:
+                return about
+            # A name with no fact of its own ("IUC coordination unit"): the facts that mention
+            # it are scored like any question's.
         if COUNTRY in query or OTHER_COUNTRY in query:
             fact = self._country_asked(query)
             if fact:
@@ -471,8 +475,12 @@ class Matcher:
         kinds = {records[t[1:]].collection for t in named if t[1:] in records}
         return kinds == {LIST_ITEMS}
 
-    def _about(self, query: list[str], lang: str | None, entities: tuple[str, ...]) -> Match:
-        """Only names were typed ("Imura", "IUC"): the main fact of the most specific one."""
+    def _about(
+        self, query: list[str], lang: str | None, entities: tuple[str, ...]
+    ) -> Match | None:
+        """Only names were typed ("Imura", "IUC"): the main fact of the most specific one.
+
+        None when no name typed has a fact of its own."""
         index = self.index
         # Two names of one thing ("Tokorozawa, its city hall") give its main fact once.
         facts = list(dict.fromkeys(index.first_fact[t] for t in query if t in index.first_fact))
@@ -491,7 +499,7 @@ class Matcher:
             # One of several names' facts, none preferred: as likely as any other.
             confidence = min(round(decision.names_only / len(facts), 3), decision.answer_at / 2)
             return Match("suggest", None, confidence, tuple(facts[:3]), lang, entities, facts[0])
-        return Match("unknown", None, 0.0, (), lang, entities)
+        return None
 
 
 def _best_covered(coverage: dict[int, float]) -> list[int]:

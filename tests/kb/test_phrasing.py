@@ -737,3 +737,18 @@ def test_a_visit_to_bratislava_is_a_visit_not_the_2018_meeting(kb: KnowledgeBase
     assert register.entry == "assistant.register"
     # The next bus there is no visit.
     assert matcher.match("when is the next bus to bratislava").outcome != "answer"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("IUC coordination unit", "en"),
+        ("koordinačná jednotka IUC", "sk"),
+        ("IUC調整ユニット", "ja"),
+    ],
+)
+def test_a_name_without_a_fact_of_its_own_gets_a_fact_that_mentions_it(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    # The coordination unit has no fact of its own; prof. Imura's tells he coordinates in it.
+    assert QuestionAnswerer(kb).ask(question, lang).entry == "imura.who"
