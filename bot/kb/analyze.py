@@ -209,6 +209,12 @@ _ASKS_OTHER = re.compile(
 )
 WHEN = "@when"
 HOW_MANY = "@how_many"
+UNTIL = "@until"
+# Japanese "how much" (どのくらい) is "how long" unless beside what else is measured: the
+# population, a count, a cost.
+MEASURES = frozenset({"@size", HOW_MANY, "@cost"})
+_HOW_MUCH = re.compile("どのくらい|どれくらい|どれぐらい")
+_HOW_LONG = re.compile("いつまで|期間|終了|満了|続|長さ|何か月|何ヶ月")
 # A count checked ("five people from Tokorozawa came, right?", "boli tam piati ľudia?",
 # "所沢から5人来たよね"): a yes/no question about how many, which the fact giving the count
 # answers. Normalized text: no diacritics.
@@ -500,6 +506,14 @@ class Analyzer:
                 # the fact giving it answers; the number typed is no word it must have.
                 found = [t for t in found if t != (counted["count"] or counted["kanji"])]
                 found.append(HOW_MANY)
+        if (
+            UNTIL in found
+            and not MEASURES.isdisjoint(found)
+            and _HOW_MUCH.search(norm)
+            and not _HOW_LONG.search(norm)
+        ):
+            # "人口どのくらい？": "how much" of the population asks its size, not how long.
+            found.remove(UNTIL)
         if WHEN in found and "when" in norm and _joins_a_clause_of_time(text):
             found.remove(WHEN)
         if _DIGIT.search(norm):  # a year or a date: most questions have none

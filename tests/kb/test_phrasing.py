@@ -329,6 +329,9 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
         ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
         ("IUCの協力の形態は？", "ja", "iuc.what"),
+        # Japanese "how much" asks the population beside it, how long otherwise.
+        ("IUCに参加できる都市の人口はどのくらい？", "ja", "iuc.city_size"),
+        ("協力期間はどのくらい？", "ja", "bratislava-tokorozawa-agreement.duration"),
         # "Ktorý" asks which one of what follows; "who" only of a person.
         (
             "ktorý dokument chce mesto v rámci IUC aktualizovať",
