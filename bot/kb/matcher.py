@@ -146,6 +146,11 @@ class Matcher:
                     country_entries[place].append(entry)
         self._country_of_place = {e[0]: p for p, e in country_entries.items() if len(e) == 1}
         self._country_fact = {p: self.index.entries[e] for e, p in self._country_of_place.items()}
+        # The items of the list of interests: one item's answer tells the whole list, so an
+        # item's fact misses no other item named ("cooling through greenery").
+        self._items = frozenset(
+            f"#{r.id}" for r in kb.records.values() if r.collection == LIST_ITEMS
+        )
 
     def match(self, question: str, context: tuple[str, ...] = ()) -> Match:
         """Score the facts against the question and decide.
@@ -375,7 +380,7 @@ class Matcher:
             needed = asks(entry)[0]
             if needed and not needed <= related_of[entry]:
                 score *= INTENT_PENALTY
-            if (records and not records <= related_of[entry]) or (
+            if (records and self._misses(records, entry)) or (
                 foreign[entry] and foreign[entry].isdisjoint(query)
             ):
                 score *= RECORD_PENALTY
@@ -396,7 +401,7 @@ class Matcher:
             margin=best_score - runner_up,
             coverage=coverage[best_entry] / total_weight,
             phrasing=best_phrasing,
-            misses_record=not records <= related_of[best_entry]
+            misses_record=self._misses(records, best_entry)
             or bool(foreign[best_entry] and foreign[best_entry].isdisjoint(query)),
             misses_kind=not best_kinds <= related_of[best_entry],
             misses_concept=not concepts <= related_of[best_entry],
@@ -468,6 +473,13 @@ class Matcher:
         if len(places) != 1 or others or PARTNER.intersection(query):
             return None
         return self._country_fact[places[0]]
+
+    def _misses(self, records: set[str], entry: int) -> bool:
+        """Whether the entry is about something other than the records named."""
+        missing = records - self.index.related[entry]
+        if missing and entry in self.index.list_items:
+            missing -= self._items
+        return bool(missing)
 
     def _one_list(self, named: set[str]) -> bool:
         """Whether the named records are items of one list (Bratislava's interests)."""

@@ -483,12 +483,28 @@ def test_phrasings_read_by_rule_reach_their_fact(
 
 
 def test_two_items_of_the_interests_list_reach_their_facts(kb: KnowledgeBase) -> None:
-    # No fact is about both items, yet each item's fact tells the whole list: the two are
-    # offered, where the question used to be refused outright.
-    match = Matcher(kb).match("rainwater collection and large parks, both on the list?")
-    assert match.outcome in ("answer", "suggest")
-    offered = set(match.suggestions) | {match.entry}
-    assert {"water-collection.interest", "green-area-management.interest"} <= offered
+    # No fact is about both items, yet each item's fact tells the whole list: one of them
+    # answers, where the question used to be refused outright, and names both.
+    answer = QuestionAnswerer(kb).ask("rainwater collection and large parks, both on the list?")
+    assert answer.entry in ("water-collection.interest", "green-area-management.interest")
+    assert "water collection" in answer.text
+    assert "large public green areas" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("can greenery help with cooling the city – is Bratislava interested in that?", "en"),
+        ("pomáha zeleň pri ochladzovaní mesta? zaujíma to Bratislavu?", "sk"),
+        ("緑地で街を冷やすことにブラチスラバは関心がある？", "ja"),
+    ],
+)
+def test_an_item_asked_with_another_of_the_list_is_answered(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    # Greenery, another item, is no thing the cooling item's fact is not about: its answer
+    # tells the whole list.
+    assert QuestionAnswerer(kb).ask(question, lang).entry == "cooling.interest"
 
 
 @pytest.mark.parametrize(
