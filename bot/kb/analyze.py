@@ -277,7 +277,7 @@ _INTRODUCTION = re.compile(
 # the pair.
 PARTNER = frozenset({"@partner", "@pairs"})
 PAIRS = "@pairs"
-PARTNER_ASKS = frozenset({"@who", "@where"})
+PARTNER_ASKS = frozenset({WHO, "@where", WHICH})
 
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
 

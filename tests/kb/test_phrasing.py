@@ -329,6 +329,15 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
         ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
         ("IUCの協力の形態は？", "ja", "iuc.what"),
+        # What the pair cooperates on is its areas, not the programme it cooperates in.
+        ("v čom spolupracuje Bratislava s Tokorozawou?", "sk", "bratislava-tokorozawa.areas"),
+        ("what do Bratislava and Tokorozawa cooperate on", "en", "bratislava-tokorozawa.areas"),
+        # "Which" beside a partner word and one city asks for the other city.
+        (
+            "ktoré mesto je partnerským mestom Bratislavy v IUC",
+            "sk",
+            "bratislava-tokorozawa.about",
+        ),
         # Japanese "how much" asks the population beside it, how long otherwise.
         ("IUCに参加できる都市の人口はどのくらい？", "ja", "iuc.city_size"),
         ("協力期間はどのくらい？", "ja", "bratislava-tokorozawa-agreement.duration"),
