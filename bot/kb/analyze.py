@@ -204,8 +204,9 @@ _YEAR_CHECKED = re.compile(
     rf"|(?:19|20)\d\d年(?:に|の(?:{'|'.join(_JA_SEASONS)})(?:に|だった|でした|ごろ|頃)|だった|でした)"
 )
 _ASKS_OTHER = re.compile(
-    r"\b(?:what|which|how|why|whose|co|ake|aky|aka|aku|ako|preco|ktor\w*)\b"
-    r"|何|なに|どんな|どの|どう|なぜ"
+    r"\b(?:what|which|how|why|whose|who|whom|where|co|com|coho|comu|cim|ake|aky|aka|aku|ako"
+    r"|preco|ktor\w*|kto|koho|komu|kym|kde|kam)\b"
+    r"|何|なに|どんな|どの|どう|なぜ|誰|だれ|どこ"
 )
 WHEN = "@when"
 HOW_MANY = "@how_many"
