@@ -329,6 +329,9 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # Japanese in other words: low-impact buildings, the form (形態) of cooperation.
         ("環境負荷の低い建物にも関心がある？", "ja", "sustainable-buildings.interest"),
         ("IUCの協力の形態は？", "ja", "iuc.what"),
+        # How long a past meeting lasted is told by its dates, not the visits open now.
+        ("how long did the meeting in Tokorozawa last", "en", "meeting-2019-tokorozawa.when"),
+        ("koľko trvalo stretnutie v Tokorozawe", "sk", "meeting-2019-tokorozawa.when"),
         # A year beside "o čom" (about what) names the meeting; it is no date to check.
         ("o čom sa rokovalo v roku 2018?", "sk", "meeting-2018-bratislava.agenda"),
         # What the pair cooperates on is its areas, not the programme it cooperates in.
