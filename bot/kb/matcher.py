@@ -60,6 +60,9 @@ ASKERS = frozenset({ADDRESSED, "#assistant", "@leader", "@mayor", "@me"})
 
 Outcome = Literal["answer", "suggest", "unknown"]
 
+# "What" before a name asks what the name is, which its main fact tells ("what is Bratislava").
+_WHAT = frozenset({"what", "whats", "co"})
+
 # Where one clause of a question ends and another begins: a question or exclamation mark, a
 # dash or a colon between words, a comma, Japanese 、, a parenthesis ("…for my boss - when
 # was…", "メモを出すのですが、…", "… v ktorej krajine? (overujem, či to bot vie)"); a full stop
@@ -257,7 +260,8 @@ class Matcher:
 
         if not query:
             return unknown()
-        if len(entities) == len(query):  # only names
+        if entities and all(t[0] == "#" or t in _WHAT for t in query):
+            # Only names, or "what is" a name ("čo je Bratislava?"): its main fact.
             about = self._about(query, lang, entities)
             if about is not None:
                 return about

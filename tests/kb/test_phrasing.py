@@ -785,3 +785,13 @@ def test_a_name_without_a_fact_of_its_own_gets_a_fact_that_mentions_it(
 ) -> None:
     # The coordination unit has no fact of its own; prof. Imura's tells he coordinates in it.
     assert QuestionAnswerer(kb).ask(question, lang).entry == "imura.who"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"), [("what is Bratislava", "en"), ("čo je Bratislava?", "sk")]
+)
+def test_what_is_a_name_gets_its_main_fact(kb: KnowledgeBase, question: str, lang: str) -> None:
+    # As the name typed alone ("Bratislava") does, not a suggestion among its facts.
+    answer = QuestionAnswerer(kb).ask(question, lang)
+    assert answer.outcome == "answer"
+    assert answer.entry == QuestionAnswerer(kb).ask("Bratislava", lang).entry
