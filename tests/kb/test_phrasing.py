@@ -38,6 +38,12 @@ def test_filler_words_do_not_make_a_question_new(kb: KnowledgeBase) -> None:
     plain = qa.ask("which country is bratislava in", "en")
     assert plain.entry == "countries.bratislava"
     assert qa.ask("which country is bratislava in again, actually?", "en").entry == plain.entry
+    # Who asks and why, in passing, is no word of the question either.
+    checked = qa.ask("was the agreement signed in 2018?", "en")
+    assert checked.entry == SIGNED
+    again = qa.ask("the agreement was signed sometime in 2018 right? just double checking", "en")
+    assert again.entry == SIGNED
+    assert again.confidence >= checked.confidence - 0.05
 
 
 @pytest.mark.parametrize(
