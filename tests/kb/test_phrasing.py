@@ -811,3 +811,9 @@ def test_what_is_a_name_gets_its_main_fact(kb: KnowledgeBase, question: str, lan
     answer = QuestionAnswerer(kb).ask(question, lang)
     assert answer.outcome == "answer"
     assert answer.entry == QuestionAnswerer(kb).ask("Bratislava", lang).entry
+
+
+def test_citizens_are_no_citizenship(kb: KnowledgeBase) -> None:
+    # "citizens" begins "citizenship", which inflection matching would read it as.
+    assert "@nationality" not in Analyzer(kb).analyze("what do citizens get from this?")
+    assert "@nationality" in Analyzer(kb).analyze("what citizenship does prof. Imura hold?")
