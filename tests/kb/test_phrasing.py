@@ -817,3 +817,17 @@ def test_citizens_are_no_citizenship(kb: KnowledgeBase) -> None:
     # "citizens" begins "citizenship", which inflection matching would read it as.
     assert "@nationality" not in Analyzer(kb).analyze("what do citizens get from this?")
     assert "@nationality" in Analyzer(kb).analyze("what citizenship does prof. Imura hold?")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("who are the partners in IUC", "en"),
+        ("kto sú partneri v IUC", "sk"),
+        ("kto je náš partner?", "sk"),
+    ],
+)
+def test_partners_are_cities_not_the_bot(kb: KnowledgeBase, question: str, lang: str) -> None:
+    # 話している相手 (whom one talks to) is the bot addressed, no partner city: the bot's own
+    # fact no longer answers "who is our partner".
+    assert QuestionAnswerer(kb).ask(question, lang).entry == "iuc.pairs"
