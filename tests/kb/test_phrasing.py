@@ -372,6 +372,8 @@ def test_loanwords_in_another_katakana_spelling_are_the_same_word(kb: KnowledgeB
         # and パートナー is a partner word, but not inside パートナーシップ.
         ("ウメオの相手都市は豊田ですか", "ja", "iuc.pairs"),
         ("豊田市のパートナーは鎌倉ですか？", "ja", "iuc.pairs"),
+        # A month alone names the meeting held in it.
+        ("10月に何を話し合った", "ja", "meeting-2018-bratislava.agenda"),
         # "Working on" with the partner asks the areas of cooperation.
         ("what are we working on with tokorozawa", "en", "bratislava-tokorozawa.areas"),
         # Other words for two items: awareness "among citizens" (not citizenship), エコな建築.
