@@ -487,16 +487,15 @@ class Matcher:
 
     def _one_list(self, named: set[str]) -> bool:
         """Whether the named records are items of one list (Bratislava's interests)."""
-        records = self.index.kb.records
-        kinds = {records[t[1:]].collection for t in named if t[1:] in records}
-        return kinds == {LIST_ITEMS}
+        return bool(named) and named <= self._items
 
     def _about(
         self, query: list[str], lang: str | None, entities: tuple[str, ...]
     ) -> Match | None:
         """Only names were typed ("Imura", "IUC"): the main fact of the most specific one.
 
-        None when no name typed has a fact of its own."""
+        None when no name typed has a fact of its own.
+        """
         index = self.index
         # Two names of one thing ("Tokorozawa, its city hall") give its main fact once.
         facts = list(dict.fromkeys(index.first_fact[t] for t in query if t in index.first_fact))
